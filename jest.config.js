@@ -1,0 +1,12 @@
+/** One jest run over every project: specs live next to the code they test. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/apps'],
+  testMatch: ['**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
+  },
+  // Same mapping as tsconfig.base.json "paths": libraries are imported as @mdg/<name>.
+  moduleNameMapper: { '^@mdg/([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts' },
+  testTimeout: 30000,
+};

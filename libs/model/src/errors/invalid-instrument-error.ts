@@ -1,0 +1,7 @@
+import { MdgError } from './mdg-error';
+
+export class InvalidInstrumentError extends MdgError {
+  constructor(reason: string) {
+    super('INVALID_INSTRUMENT', `Invalid instrument: ${reason}`);
+  }
+}
