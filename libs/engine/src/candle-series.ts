@@ -1,0 +1,104 @@
+import type { CandleUpdate, Trade } from '@mdg/model';
+import { CandleBucket, flatCandle } from './candle-bucket';
+
+export interface SeriesPolicy {
+  graceMs: number;
+  flatCandles: boolean;
+  /** With flatCandles: the most flat buckets emitted for one gap; a longer gap is skipped, not filled. */
+  maxFlatGap: number;
+}
+
+/**
+ * One (instrument, timeframe) stream. Usually one bucket is open; out-of-order trades
+ * within the grace period can keep an earlier bucket open beside it, so buckets is a
+ * short array kept sorted by start.
+ */
+export class CandleSeries {
+  readonly tfMs: number;
+  /** Whether the engine currently lists this series as active (kept here to avoid a Set lookup per trade). */
+  listed = false;
+  private readonly buckets: CandleBucket[] = [];
+  /** Start of the newest bucket emitted as final; nothing at or before it may change again. */
+  private finalizedThrough = Number.NEGATIVE_INFINITY;
+  private lastFinalClose: number | undefined;
+
+  constructor(
+    readonly instrument: string,
+    readonly timeframe: number,
+  ) {
+    this.tfMs = timeframe * 1000;
+  }
+
+  /** Applies the trade unless its bucket is final or past its grace; returns whether it was applied. */
+  apply(trade: Trade, usd: number, nowMs: number, graceMs: number): boolean {
+    const time = trade.time;
+    const start = time - (time % this.tfMs);
+    if (start <= this.finalizedThrough || nowMs >= start + this.tfMs + graceMs) return false;
+    this.bucketAt(start).add(trade.price, trade.size, usd, trade.side, time);
+    return true;
+  }
+
+  /** True while the series holds an open bucket, or keeps emitting flat candles. */
+  isActive(policy: SeriesPolicy): boolean {
+    return this.buckets.length > 0 || (policy.flatCandles && this.lastFinalClose !== undefined);
+  }
+
+  /** Emits finals for every bucket past its grace (oldest first) and the latest state of the changed open ones. */
+  collect(nowMs: number, policy: SeriesPolicy, out: CandleUpdate[]): number {
+    let finals = 0;
+    while (this.buckets.length > 0) {
+      const oldest = this.buckets[0]!;
+      if (nowMs < oldest.start + this.tfMs + policy.graceMs) break;
+      this.buckets.shift();
+      if (policy.flatCandles) this.emitFlats(oldest.start, policy, out);
+      out.push(this.update(oldest.toCandle(), true));
+      this.finalizedThrough = oldest.start;
+      this.lastFinalClose = oldest.close;
+      finals += 1;
+    }
+    if (policy.flatCandles) {
+      const due = Math.floor((nowMs - policy.graceMs) / this.tfMs) * this.tfMs;
+      const limit = this.buckets.length > 0 ? Math.min(due, this.buckets[0]!.start) : due;
+      this.emitFlats(limit, policy, out);
+    }
+    for (const bucket of this.buckets) {
+      if (!bucket.dirty) continue;
+      bucket.dirty = false;
+      out.push(this.update(bucket.toCandle(), false));
+    }
+    return finals;
+  }
+
+  /** Copies of the open buckets, oldest first (for late joiners and snapshots). */
+  openCandles(): CandleUpdate[] {
+    return this.buckets.map((bucket) => this.update(bucket.toCandle(), false));
+  }
+
+  private bucketAt(start: number): CandleBucket {
+    const count = this.buckets.length;
+    const newest = this.buckets[count - 1];
+    if (newest !== undefined && newest.start === start) return newest;
+    let index = count;
+    while (index > 0 && this.buckets[index - 1]!.start > start) index -= 1;
+    const existing = this.buckets[index - 1];
+    if (existing !== undefined && existing.start === start) return existing;
+    const bucket = new CandleBucket(start);
+    this.buckets.splice(index, 0, bucket);
+    return bucket;
+  }
+
+  /** Flat finals for the quiet buckets after the last final and before `untilStart`. */
+  private emitFlats(untilStart: number, policy: SeriesPolicy, out: CandleUpdate[]): void {
+    if (this.lastFinalClose === undefined) return;
+    let next = this.finalizedThrough + this.tfMs;
+    if (next >= untilStart) return;
+    const gap = (untilStart - next) / this.tfMs;
+    if (gap > policy.maxFlatGap) next = untilStart - policy.maxFlatGap * this.tfMs;
+    for (; next < untilStart; next += this.tfMs) out.push(this.update(flatCandle(next, this.lastFinalClose), true));
+    this.finalizedThrough = untilStart - this.tfMs;
+  }
+
+  private update(candle: CandleUpdate['candle'], closed: boolean): CandleUpdate {
+    return { instrument: this.instrument, timeframe: this.timeframe, candle, closed };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './candle-engine';
+export * from './ticker-engine';
+export * from './market-engine';
+export { flatCandle } from './candle-bucket';

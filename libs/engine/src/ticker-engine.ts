@@ -1,0 +1,80 @@
+import { type InstrumentRegistry, type MarketUpdate, type Trade } from '@mdg/model';
+import { TickerWindow } from './ticker-window';
+
+export interface TickerEngineOptions {
+  /** Rolling window length; default 24 h. */
+  windowMs?: number;
+  /** Resolution of the window (its slot size); default one minute. */
+  resolutionMs?: number;
+}
+
+export type TickerApplyResult = 'applied' | 'late' | 'not-a-price-symbol';
+
+export interface TickerEngineStats {
+  applied: number;
+  /** Trades older than the rolling window, dropped. */
+  late: number;
+}
+
+/**
+ * Last price, rolling 24 h USD volume and change for the price symbols. Pure: the clock
+ * comes in as arguments. Memory per symbol is fixed (windowMs / resolutionMs slots).
+ */
+export class TickerEngine {
+  private readonly windows = new Map<string, TickerWindow>();
+  private readonly dirty = new Set<TickerWindow>();
+  private readonly slotCount: number;
+  private readonly resolutionMs: number;
+  private readonly counters: TickerEngineStats = { applied: 0, late: 0 };
+
+  constructor(registry: InstrumentRegistry, options: TickerEngineOptions = {}) {
+    this.resolutionMs = options.resolutionMs ?? 60_000;
+    this.slotCount = Math.round((options.windowMs ?? 86_400_000) / this.resolutionMs);
+    for (const instrument of registry.priceInstruments()) {
+      this.windows.set(instrument.id, new TickerWindow(instrument.symbol, this.slotCount, this.resolutionMs));
+    }
+  }
+
+  apply(trade: Trade, nowMs: number): TickerApplyResult {
+    const window = this.windows.get(trade.instrument);
+    if (window === undefined) return 'not-a-price-symbol';
+    // Price symbols have decimals 0: the USD notional is price × size.
+    if (!window.apply(trade.price, trade.price * trade.size, trade.time, nowMs)) {
+      this.counters.late += 1;
+      return 'late';
+    }
+    this.counters.applied += 1;
+    this.dirty.add(window);
+    return 'applied';
+  }
+
+  /** The tickers of every symbol that traded since the last call, as of `nowMs`. */
+  collect(nowMs: number): MarketUpdate[] {
+    const out: MarketUpdate[] = [];
+    for (const window of this.dirty) {
+      const update = window.snapshot(nowMs);
+      if (update) out.push(update);
+    }
+    this.dirty.clear();
+    return out;
+  }
+
+  snapshot(symbol: string, nowMs: number): MarketUpdate | undefined {
+    return this.windows.get(symbol)?.snapshot(nowMs);
+  }
+
+  /** Every symbol that has a price, in registry order (the `initial-prices` payload). */
+  snapshots(nowMs: number): MarketUpdate[] {
+    const out: MarketUpdate[] = [];
+    for (const window of this.windows.values()) {
+      const update = window.snapshot(nowMs);
+      if (update) out.push(update);
+    }
+    return out;
+  }
+
+  stats(): TickerEngineStats {
+    return { ...this.counters };
+  }
+}
+

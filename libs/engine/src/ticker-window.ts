@@ -1,0 +1,116 @@
+import type { MarketUpdate } from '@mdg/model';
+
+/**
+ * The rolling 24 h state of one symbol, in fixed memory: a ring of minute slots.
+ *
+ * Precision ("exact at minute resolution"): the window is the minute of the head (the
+ * later of the clock and the newest trade seen) plus the `slotCount - 1` minutes before
+ * it. `volume` sums the USD notional of every applied trade in those minutes;
+ * `price24hAgo` is the price of the latest trade before the window (the close of the
+ * newest evicted minute) or, when nothing older was ever seen, the earliest trade in the
+ * window. Trades older than the window are late: counted by the engine, not applied.
+ */
+export class TickerWindow {
+  private readonly minuteOf: Float64Array;
+  private readonly volumeUsd: Float64Array;
+  private readonly openPrice: Float64Array;
+  private readonly openTime: Float64Array;
+  private readonly closePrice: Float64Array;
+  private readonly closeTime: Float64Array;
+  private headMinute = Number.NEGATIVE_INFINITY;
+  /** Every minute up to and including this one has been folded into the baseline. */
+  private evictedThrough = Number.NEGATIVE_INFINITY;
+  private baselinePrice: number | undefined;
+  private lastPrice = 0;
+  private lastTime = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly symbol: string,
+    private readonly slotCount: number,
+    private readonly slotMs: number,
+  ) {
+    this.minuteOf = new Float64Array(slotCount).fill(-1);
+    this.volumeUsd = new Float64Array(slotCount);
+    this.openPrice = new Float64Array(slotCount);
+    this.openTime = new Float64Array(slotCount);
+    this.closePrice = new Float64Array(slotCount);
+    this.closeTime = new Float64Array(slotCount);
+  }
+
+  /** Applies a trade; false when it is older than the window. */
+  apply(price: number, usd: number, time: number, nowMs: number): boolean {
+    const minute = Math.floor(time / this.slotMs);
+    this.advanceHead(Math.max(Math.floor(nowMs / this.slotMs), minute));
+    if (minute <= this.evictedThrough) return false;
+    const slot = minute % this.slotCount;
+    if (this.minuteOf[slot] !== minute) {
+      this.minuteOf[slot] = minute;
+      this.volumeUsd[slot] = 0;
+      this.openPrice[slot] = this.closePrice[slot] = price;
+      this.openTime[slot] = this.closeTime[slot] = time;
+    } else {
+      if (time < this.openTime[slot]!) {
+        this.openPrice[slot] = price;
+        this.openTime[slot] = time;
+      }
+      if (time >= this.closeTime[slot]!) {
+        this.closePrice[slot] = price;
+        this.closeTime[slot] = time;
+      }
+    }
+    this.volumeUsd[slot]! += usd;
+    if (time >= this.lastTime) {
+      this.lastPrice = price;
+      this.lastTime = time;
+    }
+    return true;
+  }
+
+  /** The ticker as of `nowMs`; undefined until the first trade. */
+  snapshot(nowMs: number): MarketUpdate | undefined {
+    if (this.lastTime === Number.NEGATIVE_INFINITY) return undefined;
+    this.advanceHead(Math.floor(nowMs / this.slotMs));
+    let volume = 0;
+    let earliestOpen: number | undefined;
+    for (let minute = this.evictedThrough + 1; minute <= this.headMinute; minute += 1) {
+      const slot = minute % this.slotCount;
+      if (this.minuteOf[slot] !== minute) continue;
+      volume += this.volumeUsd[slot]!;
+      earliestOpen ??= this.openPrice[slot]!;
+    }
+    const reference = this.baselinePrice ?? earliestOpen ?? this.lastPrice;
+    const change = this.lastPrice - reference;
+    return {
+      symbol: this.symbol,
+      price: this.lastPrice,
+      volume,
+      timestamp: Math.floor(this.lastTime / 1000),
+      change,
+      changePercent: (change / reference) * 100,
+    };
+  }
+
+  /** Moves the head forward (never back) and folds minutes that left the window into the baseline. */
+  private advanceHead(minute: number): void {
+    if (minute <= this.headMinute) return;
+    const oldHead = this.headMinute;
+    this.headMinute = minute;
+    const newEvictedThrough = minute - this.slotCount;
+    if (newEvictedThrough <= this.evictedThrough) return;
+    if (oldHead === Number.NEGATIVE_INFINITY) {
+      // First trade: nothing to fold.
+      this.evictedThrough = newEvictedThrough;
+      return;
+    }
+    // Only minutes of the old window (at most slotCount of them) can hold data.
+    const from = Math.max(this.evictedThrough + 1, oldHead - this.slotCount + 1);
+    const to = Math.min(oldHead, newEvictedThrough);
+    for (let old = from; old <= to; old += 1) {
+      const slot = old % this.slotCount;
+      if (this.minuteOf[slot] !== old) continue;
+      this.baselinePrice = this.closePrice[slot]!;
+      this.minuteOf[slot] = -1;
+    }
+    this.evictedThrough = newEvictedThrough;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './reference-candles';
+export * from './reference-ticker';
