@@ -1,0 +1,5 @@
+export * from './stream-id';
+export * from './envelope';
+export * from './market-bus';
+export * from './memory-market-bus';
+export * from './stream-sequencer';
