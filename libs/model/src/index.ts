@@ -15,3 +15,8 @@ export * from './errors/unknown-instrument-error';
 export * from './errors/invalid-instrument-error';
 export * from './errors/invalid-config-error';
 export * from './errors/invalid-feed-input-error';
+export * from './errors/key-store-error';
+export * from './errors/auth-failed-error';
+export * from './errors/pro-required-error';
+export * from './errors/connection-limit-error';
+export * from './errors/auth-rate-limited-error';
