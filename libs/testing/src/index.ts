@@ -1,2 +1,3 @@
 export * from './reference-candles';
 export * from './reference-ticker';
+export * from './market-bus-contract';

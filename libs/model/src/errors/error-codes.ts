@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   MESSAGE_TOO_LARGE: 'The inbound message exceeds the size limit',
   INVALID_HISTORY: 'The history or since value is invalid',
   KEY_STORE_ERROR: 'The key store could not be read or written',
+  SERVICE_UNAVAILABLE: 'A backing service (key store, connection registry, bus) failed; retry later',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,39 @@
+import type { RefusalCode } from './connection-refused-error';
+
+/** Counters of one SocketIoPriceGateway since it was constructed (gauges where noted). */
+export interface SocketIoGatewayStats {
+  /** Gauge: authenticated sockets connected now. */
+  connections: number;
+  /** Gauge: Engine.IO connections now, authenticated or not (handshaking, refused, in the auth middleware). */
+  engineConnections: number;
+  /** Connections admitted. */
+  accepted: number;
+  /** Connections refused, by the `err.data.code` the client got. */
+  refusals: Record<RefusalCode, number>;
+  /** `subscribe`/`unsubscribe` payloads of the wrong shape (answered INVALID_PAYLOAD). */
+  badPayloads: number;
+  /** `subscribe`/`unsubscribe` naming an unsupported symbol (answered UNKNOWN_SYMBOL, nothing changed). */
+  unknownSymbols: number;
+  /** Inbound messages dropped by the per-connection rate limit. */
+  rateLimited: number;
+  /** Connections closed because they flooded inbound messages. */
+  floodCloses: number;
+  /** Connections closed because too much waited to be sent to them. */
+  slowClientCloses: number;
+  /** Connections closed because their connection-registry lease expired. */
+  leaseLostCloses: number;
+  /** Connections closed by `disconnectKey` (revocation). */
+  revokedCloses: number;
+  /** Price envelopes broadcast (one per update, whatever the number of recipients). */
+  updatesBroadcast: number;
+  /** Price envelopes ignored because their payload was not a MarketUpdate. */
+  invalidEnvelopes: number;
+  /** `initial-prices` plus `price-update` messages handed to the transport (recipients counted at publish time). */
+  messagesSent: number;
+  /** Broadcasts published with one uWS `app.publish` (one room, no exceptions). */
+  fastPathBroadcasts: number;
+  /** Broadcasts written socket by socket (several rooms or exceptions). */
+  slowPathBroadcasts: number;
+  /** Gauge: the largest per-connection buffered byte count seen at the last slow-client check. */
+  largestBufferedBytes: number;
+}
