@@ -11,7 +11,6 @@ describe('module boundaries (eslint + Nx project tags)', () => {
     await createProjectGraphAsync({ exitOnError: false }); // the rule reads the cached project graph
     // The config is passed in rather than discovered: ESLint loads config files with a
     // dynamic import(), which jest's module sandbox does not allow.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: require(path.join(root, 'eslint.config.js')) });
   }, 60_000);
 

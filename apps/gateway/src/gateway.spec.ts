@@ -1,0 +1,170 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+import { SimulatedFeed } from '@mdg/feeds';
+import { systemClock, type Candle } from '@mdg/model';
+import { ReferenceCandles } from '@mdg/testing';
+import { loadGatewayConfig } from './config';
+import { Gateway } from './gateway';
+import { RecordingFeed } from './testing/recording-feed';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../../..');
+
+interface ChartEvent {
+  event: string;
+  tokenAddress: string;
+  quoteToken: string;
+  timeframe: number;
+  candle: Candle & { datetime: string; closed: boolean };
+  seq: number;
+}
+
+function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const value = check();
+      if (value !== undefined) {
+        clearInterval(poll);
+        resolve(value);
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        reject(new Error('condition not met in time'));
+      }
+    }, 20);
+  });
+}
+
+describe('the embedded gateway, end to end', () => {
+  let dir: string;
+  let gateway: Gateway;
+  let feed: RecordingFeed;
+  let base: string;
+  const sockets: Socket[] = [];
+  const raws: WebSocket[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'mdg-gateway-'));
+    const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', MDG_KEYS_FILE: path.join(dir, 'keys.json'), MDG_SIM_SEED: '42', MDG_SIM_RATE: '2000' });
+    feed = new RecordingFeed(new SimulatedFeed({ seed: 42, tradesPerSecond: 2_000, clock: systemClock }), systemClock);
+    gateway = await Gateway.create(config, { feed, log: () => undefined });
+    const port = await gateway.start();
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.close();
+    for (const raw of raws.splice(0)) raw.terminate();
+  });
+
+  afterAll(async () => {
+    await gateway.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints demo keys that work: the documented Socket.IO example gets initial-prices, then live updates', async () => {
+    const apiKey = gateway.demoKeys!.pro;
+    // PROTOCOL.md section A's JavaScript example, unchanged but for URL and key.
+    const socket = io(`${base}/api-ws`, { auth: { apiKey }, transports: ['websocket'] });
+    sockets.push(socket);
+    const initial: unknown[] = [];
+    const updates: { symbol: string; price: number; seq: number }[] = [];
+    socket.on('initial-prices', (prices: unknown[]) => initial.push(prices));
+    socket.on('price-update', (update: { symbol: string; price: number; seq: number }) => updates.push(update));
+    await until(() => (updates.length >= 40 ? true : undefined));
+    expect(initial).toHaveLength(1);
+    const symbols = new Set(updates.map((update) => update.symbol));
+    expect(symbols.size).toBeGreaterThan(5);
+    for (const update of updates) expect(Object.keys(update).sort()).toEqual(['change', 'changePercent', 'price', 'seq', 'symbol', 'timestamp', 'volume']);
+  });
+
+  it('refuses the demo free key on /api-ws with the documented message', async () => {
+    const socket = io(`${base}/api-ws`, { auth: { apiKey: gateway.demoKeys!.free }, transports: ['websocket'], reconnection: false });
+    sockets.push(socket);
+    const error = await new Promise<Error & { data?: { code: string } }>((resolve) => socket.on('connect_error', resolve));
+    expect(error.message).toBe('Pro subscription required');
+    expect(error.data).toEqual({ code: 'PRO_REQUIRED' });
+  });
+
+  it('streams candles over /ws/chart-live whose final values equal the reference computed from the same trades', async () => {
+    const token = gateway.registry.tokens()[0]!;
+    // PROTOCOL.md section B's flow with the `ws` package.
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/chart-live`, { headers: { 'x-api-key': gateway.demoKeys!.free } });
+    raws.push(ws);
+    const messages: Record<string, unknown>[] = [];
+    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+    await new Promise((resolve) => ws.once('open', resolve));
+    await until(() => (messages.length >= 1 ? true : undefined));
+    expect(messages[0]).toEqual({ type: 'connected', message: 'Connected to ChartLive WebSocket. Send a JSON object with "tokenAddress" and optional "timeframe".' });
+    ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1 }));
+    ws.send(JSON.stringify({ tokenAddress: 'BTC' }));
+    const finals = await until(() => {
+      const closed = messages.filter((m): m is ChartEvent & Record<string, unknown> => m['event'] === 'chart' && (m as unknown as ChartEvent).candle.closed);
+      return closed.length >= 3 ? closed : undefined;
+    }, 15_000);
+    expect(messages[1]).toEqual({ type: 'subscriptionConfirmed', message: `Subscribed to ${token.tokenAddress} with 1s timeframe` });
+    expect(messages).toContainEqual(expect.objectContaining({ type: 'error', code: 'TOKEN_NOT_TRACKED' }));
+
+    const reference = new ReferenceCandles(gateway.registry, 1_000);
+    for (const { trade, nowMs } of feed.trades) reference.add(trade, nowMs);
+    for (const event of finals) {
+      expect(event).toMatchObject({ event: 'chart', tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, timeframe: 1 });
+      expect(event.candle.datetime).toBe(new Date(event.candle.time).toISOString());
+      expect(event.candle.time % 1000).toBe(0);
+      const expected = reference.candle(token.tokenAddress, 1, event.candle.time)!;
+      const { datetime: _datetime, closed: _closed, volume, volumeUsd, ...exact } = event.candle;
+      const { volume: expectedVolume, volumeUsd: expectedUsd, ...expectedExact } = expected;
+      expect(exact).toEqual(expectedExact);
+      expect(volume).toBeCloseTo(expectedVolume, 0);
+      expect(Math.abs(volumeUsd - expectedUsd)).toBeLessThanOrEqual(1e-9 * expectedUsd);
+    }
+  });
+
+  it('serves /healthz, /readyz and /instruments', async () => {
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', reasons: [] });
+    const instruments = (await (await fetch(`${base}/instruments`)).json()) as { prices: { symbols: string[] }; chartLive: { tokens: { tokenAddress: string }[]; timeframes: number[] } };
+    expect(instruments.prices.symbols).toHaveLength(20);
+    expect(instruments.chartLive.tokens.map((t) => t.tokenAddress)).toEqual(gateway.registry.tokens().map((t) => t.tokenAddress));
+    expect(instruments.chartLive.timeframes).toEqual([1, 5, 15, 30, 60, 300, 900, 1800, 3600, 14400, 86400]);
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+  });
+
+  it('picks up a key created by the CLI in another process, and disconnects it when the CLI revokes it', async () => {
+    const env = { ...process.env, MDG_KEYS_FILE: path.join(dir, 'keys.json') };
+    const created = await run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', 'create', '--user', 'carol', '--plan', 'pro'], { cwd: ROOT, env });
+    const apiKey = /ci_live_[0-9A-Za-z]+/.exec(created.stdout)![0];
+    // The server polls the keys file: the new key must work within 2 s.
+    const createdAt = Date.now();
+    const connected = await (async () => {
+      for (let attempt = 0; attempt < 40; attempt += 1) {
+        const candidate = io(`${base}/api-ws`, { auth: { apiKey }, transports: ['websocket'], reconnection: false });
+        sockets.push(candidate);
+        const ok = await new Promise<boolean>((resolve) => {
+          candidate.once('connect', () => resolve(true));
+          candidate.once('connect_error', () => resolve(false));
+        });
+        if (ok) return candidate;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return undefined;
+    })();
+    expect(connected).toBeDefined();
+    expect(Date.now() - createdAt).toBeLessThan(2_000);
+    const closed = new Promise<string>((resolve) => connected!.once('disconnect', resolve));
+    const prefix = apiKey.slice(0, 'ci_live_'.length + 6);
+    await run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', 'revoke', prefix], { cwd: ROOT, env });
+    const started = Date.now();
+    expect(await closed).toBe('io server disconnect');
+    expect(Date.now() - started).toBeLessThan(2_500);
+  }, 60_000);
+});
