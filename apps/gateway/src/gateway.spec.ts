@@ -83,6 +83,18 @@ describe('the embedded gateway, end to end', () => {
     for (const update of updates) expect(Object.keys(update).sort()).toEqual(['change', 'changePercent', 'price', 'seq', 'symbol', 'timestamp', 'volume']);
   });
 
+  it('serves the documented Python example (python-socketio, websocket transport) unchanged but for URL and key', async () => {
+    // The same script the Socket.IO adapter's tests use; here it talks to the whole gateway.
+    const script = path.join(ROOT, 'libs/socketio/src/testing/python-price-client.py');
+    const { stdout } = await run('/usr/bin/python3', [script, base, gateway.demoKeys!.pro, '25', 'websocket'], { timeout: 20_000 });
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as [string, unknown]);
+    expect(lines[0]![0]).toBe('initial-prices');
+    const updates = lines.slice(1);
+    expect(updates).toHaveLength(25);
+    expect(updates.every(([name]) => name === 'price-update')).toBe(true);
+    expect(new Set(updates.map(([, update]) => (update as { symbol: string }).symbol)).size).toBeGreaterThan(3);
+  }, 30_000);
+
   it('refuses the demo free key on /api-ws with the documented message', async () => {
     const socket = io(`${base}/api-ws`, { auth: { apiKey: gateway.demoKeys!.free }, transports: ['websocket'], reconnection: false });
     sockets.push(socket);

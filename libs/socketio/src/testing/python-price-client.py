@@ -6,16 +6,20 @@ TRANSPORT is "websocket" (the documented example) or "default" (polling, then up
 """
 import json
 import sys
+import threading
 
 import socketio
 
 url, api_key, wanted, transport = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 sio = socketio.Client()
 received = 0
+# python-socketio may run handlers on several threads: one line at a time, none after the last wanted update.
+lock = threading.Lock()
 
 
 def emit_line(name, data):
-    print(json.dumps([name, data]), flush=True)
+    with lock:
+        print(json.dumps([name, data]), flush=True)
 
 
 @sio.on('initial-prices', namespace='/api-ws')
@@ -26,9 +30,13 @@ def on_initial_prices(data):
 @sio.on('price-update', namespace='/api-ws')
 def on_price_update(data):
     global received
-    emit_line('price-update', data)
-    received += 1
-    if received >= wanted:
+    with lock:
+        if received >= wanted:
+            return
+        received += 1
+        print(json.dumps(['price-update', data]), flush=True)
+        done = received >= wanted
+    if done:
         sio.disconnect()
 
 
