@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { KeyStoreError, ManualClock } from '@mdg/model';
 import { FileKeyStore, type FileKeyStoreOptions } from './file-key-store';
 import type { ApiKeyRecord } from './key-store';
-import { describeKeyStoreContract, keyStoreRejection } from './testing/key-store-contract';
-import { eventually, firstEvent } from './testing/wait';
+import { describeKeyStoreContract, eventually, firstEvent, keyStoreRejection } from '@mdg/testing';
 
 const tempDirs: string[] = [];
 const openStores: FileKeyStore[] = [];

@@ -6,7 +6,7 @@ import { FileKeyStore } from './file-key-store';
 import { KEYS_USAGE, runKeysCommand } from './key-cli';
 import type { ApiKeyRecord } from './key-store';
 import { MemoryKeyStore } from './memory-key-store';
-import { eventually, firstEvent } from './testing/wait';
+import { eventually, firstEvent } from '@mdg/testing';
 
 const START = Date.UTC(2025, 3, 30, 15, 16);
 

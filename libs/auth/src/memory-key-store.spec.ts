@@ -1,6 +1,6 @@
 import { ManualClock } from '@mdg/model';
 import { MemoryKeyStore } from './memory-key-store';
-import { describeKeyStoreContract } from './testing/key-store-contract';
+import { describeKeyStoreContract } from '@mdg/testing';
 
 describeKeyStoreContract('MemoryKeyStore', async (clock) => new MemoryKeyStore({ clock }));
 

@@ -22,7 +22,8 @@ export interface TickerEngineStats {
  */
 export class TickerEngine {
   private readonly windows = new Map<string, TickerWindow>();
-  private readonly dirty = new Set<TickerWindow>();
+  /** Windows changed since the last collect; a flag on the window keeps a Set lookup off the per-trade path. */
+  private readonly dirty: TickerWindow[] = [];
   private readonly slotCount: number;
   private readonly resolutionMs: number;
   private readonly counters: TickerEngineStats = { applied: 0, late: 0 };
@@ -44,7 +45,10 @@ export class TickerEngine {
       return 'late';
     }
     this.counters.applied += 1;
-    this.dirty.add(window);
+    if (!window.dirty) {
+      window.dirty = true;
+      this.dirty.push(window);
+    }
     return 'applied';
   }
 
@@ -52,10 +56,11 @@ export class TickerEngine {
   collect(nowMs: number): MarketUpdate[] {
     const out: MarketUpdate[] = [];
     for (const window of this.dirty) {
+      window.dirty = false;
       const update = window.snapshot(nowMs);
       if (update) out.push(update);
     }
-    this.dirty.clear();
+    this.dirty.length = 0;
     return out;
   }
 

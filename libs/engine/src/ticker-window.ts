@@ -11,6 +11,8 @@ import type { MarketUpdate } from '@mdg/model';
  * window. Trades older than the window are late: counted by the engine, not applied.
  */
 export class TickerWindow {
+  /** Set by the engine while the window waits in its changed list. */
+  dirty = false;
   private readonly minuteOf: Float64Array;
   private readonly volumeUsd: Float64Array;
   private readonly openPrice: Float64Array;

@@ -20,3 +20,8 @@ export * from './errors/auth-failed-error';
 export * from './errors/pro-required-error';
 export * from './errors/connection-limit-error';
 export * from './errors/auth-rate-limited-error';
+export * from './errors/venue-connection-error';
+export * from './errors/venue-stale-error';
+export * from './errors/venue-rejected-error';
+export * from './errors/service-unavailable-error';
+export * from './errors/market-bus-error';

@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   INVALID_HISTORY: 'The history or since value is invalid',
   KEY_STORE_ERROR: 'The key store could not be read or written',
   SERVICE_UNAVAILABLE: 'A backing service (key store, connection registry, bus) failed; retry later',
+  VENUE_CONNECTION: 'An exchange WebSocket connection failed or closed unexpectedly; the feed reconnects',
+  VENUE_STALE: 'An exchange stream delivered nothing within its watchdog window; the feed reconnects',
+  VENUE_REJECTED: 'An exchange answered with an error (a refused subscription, a protocol error)',
+  BUS_ERROR: 'The market bus could not publish, subscribe to or decode a message',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

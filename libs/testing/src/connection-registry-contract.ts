@@ -1,4 +1,4 @@
-import type { ConnectionLease, ConnectionRegistry } from '../connection-registry';
+import type { ConnectionLease, ConnectionRegistry } from '@mdg/auth';
 
 export interface RegistryCluster {
   /** Two registries backed by the same shared state, standing for two gateway nodes. */
