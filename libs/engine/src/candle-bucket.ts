@@ -1,4 +1,5 @@
 import type { Candle, Side } from '@mdg/model';
+import type { BucketState } from './engine-state';
 
 /**
  * The mutable state of one open bucket. Open and close follow trade time, not arrival
@@ -21,6 +22,19 @@ export class CandleBucket {
   private closeTime = 0;
 
   constructor(readonly start: number) {}
+
+  static fromState(state: BucketState): CandleBucket {
+    const bucket = new CandleBucket(state.start);
+    Object.assign(bucket, { open: state.open, high: state.high, low: state.low, close: state.close, volume: state.volume, volumeUsd: state.volumeUsd, trades: state.trades, buys: state.buys, sells: state.sells });
+    bucket.openTime = state.openTime;
+    bucket.closeTime = state.closeTime;
+    return bucket;
+  }
+
+  toState(): BucketState {
+    const { start, open, high, low, close, openTime, closeTime, volume, volumeUsd, trades, buys, sells } = this;
+    return { start, open, high, low, close, openTime, closeTime, volume, volumeUsd, trades, buys, sells };
+  }
 
   add(price: number, size: number, usd: number, side: Side, time: number): void {
     if (this.trades === 0) {

@@ -1,5 +1,6 @@
 import { notionalUsd, TIMEFRAMES, type CandleUpdate, type Instrument, type InstrumentRegistry, type Trade } from '@mdg/model';
 import { CandleSeries, type SeriesPolicy } from './candle-series';
+import type { SeriesState } from './engine-state';
 
 export interface CandleEngineOptions {
   /** Timeframes in seconds; default all 11 of PROTOCOL.md. */
@@ -39,6 +40,8 @@ export class CandleEngine {
   /** Series with open buckets (or emitting flats): the only ones collect has to visit. */
   private readonly active = new Set<CandleSeries>();
   private readonly counters: CandleEngineStats;
+  /** Series changed since the last checkpoint. */
+  private readonly unsaved: CandleSeries[] = [];
 
   constructor(
     private readonly registry: InstrumentRegistry,
@@ -62,6 +65,7 @@ export class CandleEngine {
           one.listed = true;
           this.active.add(one);
         }
+        if (!one.unsaved) this.markUnsaved(one);
       } else {
         this.counters.lateByTimeframe[one.timeframe]! += 1;
       }
@@ -77,7 +81,9 @@ export class CandleEngine {
   collect(nowMs: number): CandleUpdate[] {
     const out: CandleUpdate[] = [];
     for (const series of this.active) {
+      const before = out.length;
       this.counters.finalized += series.collect(nowMs, this.policy, out);
+      if (out.length > before && !series.unsaved) this.markUnsaved(series);
       if (!series.isActive(this.policy)) {
         series.listed = false;
         this.active.delete(series);
@@ -92,8 +98,53 @@ export class CandleEngine {
     return series ? series.openCandles() : [];
   }
 
+  /** The state of every series changed since the previous call (incremental checkpoint). */
+  checkpoint(): SeriesState[] {
+    const states = this.unsaved.map((series) => {
+      series.unsaved = false;
+      return series.toState();
+    });
+    this.unsaved.length = 0;
+    return states;
+  }
+
+  /** Resumes from checkpointed series (a takeover); unknown instruments are skipped and returned. */
+  restore(states: readonly SeriesState[]): string[] {
+    const skipped: string[] = [];
+    for (const state of states) {
+      const series = this.registry.find(state.instrument) ? this.entryFor(state.instrument).series.find((one) => one.timeframe === state.timeframe) : undefined;
+      if (series === undefined) {
+        skipped.push(`${state.instrument}:${state.timeframe}`);
+        continue;
+      }
+      series.restore(state);
+      this.relist(series);
+    }
+    return skipped;
+  }
+
+  /** Records that a bucket's final was already published (by a previous owner), so it is never emitted again. */
+  markFinalized(instrument: string, timeframe: number, start: number, close: number): void {
+    const series = this.entryFor(instrument).series.find((one) => one.timeframe === timeframe);
+    if (series === undefined) return;
+    series.markFinalized(start, close);
+    this.relist(series);
+  }
+
   stats(): CandleEngineStats {
     return { ...this.counters, lateByTimeframe: { ...this.counters.lateByTimeframe } };
+  }
+
+  private markUnsaved(series: CandleSeries): void {
+    series.unsaved = true;
+    this.unsaved.push(series);
+  }
+
+  private relist(series: CandleSeries): void {
+    const active = series.isActive(this.policy);
+    if (active && !series.listed) this.active.add(series);
+    if (!active && series.listed) this.active.delete(series);
+    series.listed = active;
   }
 
   private entryFor(id: string): { instrument: Instrument; series: CandleSeries[] } {

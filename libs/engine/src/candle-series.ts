@@ -1,5 +1,6 @@
 import type { CandleUpdate, Trade } from '@mdg/model';
 import { CandleBucket, flatCandle } from './candle-bucket';
+import { finiteOrNull, type SeriesState } from './engine-state';
 
 export interface SeriesPolicy {
   graceMs: number;
@@ -17,6 +18,8 @@ export class CandleSeries {
   readonly tfMs: number;
   /** Whether the engine currently lists this series as active (kept here to avoid a Set lookup per trade). */
   listed = false;
+  /** Changed since the engine's last checkpoint (kept here for the same reason as `listed`). */
+  unsaved = false;
   private readonly buckets: CandleBucket[] = [];
   /** Start of the newest bucket emitted as final; nothing at or before it may change again. */
   private finalizedThrough = Number.NEGATIVE_INFINITY;
@@ -67,6 +70,39 @@ export class CandleSeries {
       out.push(this.update(bucket.toCandle(), false));
     }
     return finals;
+  }
+
+  toState(): SeriesState {
+    return {
+      instrument: this.instrument,
+      timeframe: this.timeframe,
+      finalizedThrough: finiteOrNull(this.finalizedThrough),
+      lastFinalClose: this.lastFinalClose ?? null,
+      buckets: this.buckets.map((bucket) => bucket.toState()),
+    };
+  }
+
+  /** Replaces this series' state with a checkpoint's (a takeover resumes from it). */
+  restore(state: SeriesState): void {
+    this.buckets.length = 0;
+    for (const bucket of state.buckets) {
+      if (state.finalizedThrough !== null && bucket.start <= state.finalizedThrough) continue;
+      const restored = CandleBucket.fromState(bucket);
+      // Re-announce: the previous owner may have died before publishing its latest state.
+      restored.dirty = true;
+      this.buckets.push(restored);
+    }
+    this.buckets.sort((a, b) => a.start - b.start);
+    this.finalizedThrough = state.finalizedThrough ?? Number.NEGATIVE_INFINITY;
+    this.lastFinalClose = state.lastFinalClose ?? undefined;
+  }
+
+  /** Marks `start` as already final (published by a previous owner after its last checkpoint). */
+  markFinalized(start: number, close: number): void {
+    if (start <= this.finalizedThrough) return;
+    while (this.buckets.length > 0 && this.buckets[0]!.start <= start) this.buckets.shift();
+    this.finalizedThrough = start;
+    this.lastFinalClose = close;
   }
 
   /** Copies of the open buckets, oldest first (for late joiners and snapshots). */

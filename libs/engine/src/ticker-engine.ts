@@ -1,4 +1,5 @@
 import { type InstrumentRegistry, type MarketUpdate, type Trade } from '@mdg/model';
+import type { TickerState } from './engine-state';
 import { TickerWindow } from './ticker-window';
 
 export interface TickerEngineOptions {
@@ -24,6 +25,7 @@ export class TickerEngine {
   private readonly windows = new Map<string, TickerWindow>();
   /** Windows changed since the last collect; a flag on the window keeps a Set lookup off the per-trade path. */
   private readonly dirty: TickerWindow[] = [];
+  private readonly unsaved: TickerWindow[] = [];
   private readonly slotCount: number;
   private readonly resolutionMs: number;
   private readonly counters: TickerEngineStats = { applied: 0, late: 0 };
@@ -48,6 +50,10 @@ export class TickerEngine {
     if (!window.dirty) {
       window.dirty = true;
       this.dirty.push(window);
+    }
+    if (!window.unsaved) {
+      window.unsaved = true;
+      this.unsaved.push(window);
     }
     return 'applied';
   }
@@ -76,6 +82,35 @@ export class TickerEngine {
       if (update) out.push(update);
     }
     return out;
+  }
+
+  /** Symbols changed since the previous call, each with the slots that changed (incremental checkpoint). */
+  checkpoint(): TickerState[] {
+    const states = this.unsaved.map((window) => {
+      window.unsaved = false;
+      return window.toState();
+    });
+    this.unsaved.length = 0;
+    return states;
+  }
+
+  /** Resumes from full states (every live slot); unknown symbols are skipped and returned. */
+  restore(states: readonly TickerState[]): string[] {
+    const skipped: string[] = [];
+    for (const state of states) {
+      const window = this.windows.get(state.symbol);
+      if (window === undefined) {
+        skipped.push(state.symbol);
+        continue;
+      }
+      window.restore(state);
+      // Re-announce: the previous owner may have died before publishing its latest state.
+      if (state.lastTime !== null && !window.dirty) {
+        window.dirty = true;
+        this.dirty.push(window);
+      }
+    }
+    return skipped;
   }
 
   stats(): TickerEngineStats {

@@ -1,4 +1,5 @@
 import type { MarketUpdate } from '@mdg/model';
+import { finiteOrNull, type TickerSlotState, type TickerState } from './engine-state';
 
 /**
  * The rolling 24 h state of one symbol, in fixed memory: a ring of minute slots.
@@ -13,6 +14,10 @@ import type { MarketUpdate } from '@mdg/model';
 export class TickerWindow {
   /** Set by the engine while the window waits in its changed list. */
   dirty = false;
+  /** Set by the engine while the window waits for the next checkpoint. */
+  unsaved = false;
+  /** Oldest minute changed since the last checkpoint (out-of-order trades can touch older minutes). */
+  private minChangedMinute = Number.POSITIVE_INFINITY;
   private readonly minuteOf: Float64Array;
   private readonly volumeUsd: Float64Array;
   private readonly openPrice: Float64Array;
@@ -61,6 +66,7 @@ export class TickerWindow {
       }
     }
     this.volumeUsd[slot]! += usd;
+    if (minute < this.minChangedMinute) this.minChangedMinute = minute;
     if (time >= this.lastTime) {
       this.lastPrice = price;
       this.lastTime = time;
@@ -90,6 +96,47 @@ export class TickerWindow {
       change,
       changePercent: (change / reference) * 100,
     };
+  }
+
+  /** Scalars plus the slots changed since the previous call (all live slots with `full`). */
+  toState(full = false): TickerState {
+    const from = full ? this.evictedThrough + 1 : Math.max(this.evictedThrough + 1, this.minChangedMinute);
+    const slots: TickerSlotState[] = [];
+    for (let minute = from; minute <= this.headMinute; minute += 1) {
+      const slot = minute % this.slotCount;
+      if (this.minuteOf[slot] !== minute) continue;
+      slots.push({ minute, volumeUsd: this.volumeUsd[slot]!, openPrice: this.openPrice[slot]!, openTime: this.openTime[slot]!, closePrice: this.closePrice[slot]!, closeTime: this.closeTime[slot]! });
+    }
+    this.minChangedMinute = Number.POSITIVE_INFINITY;
+    return {
+      symbol: this.symbol,
+      headMinute: finiteOrNull(this.headMinute),
+      evictedThrough: finiteOrNull(this.evictedThrough),
+      baselinePrice: this.baselinePrice ?? null,
+      lastPrice: this.lastPrice,
+      lastTime: finiteOrNull(this.lastTime),
+      slots,
+    };
+  }
+
+  /** Replaces the whole state with a checkpoint's; slots outside the window are ignored. */
+  restore(state: TickerState): void {
+    this.minuteOf.fill(-1);
+    this.headMinute = state.headMinute ?? Number.NEGATIVE_INFINITY;
+    this.evictedThrough = state.evictedThrough ?? Number.NEGATIVE_INFINITY;
+    this.baselinePrice = state.baselinePrice ?? undefined;
+    this.lastPrice = state.lastPrice;
+    this.lastTime = state.lastTime ?? Number.NEGATIVE_INFINITY;
+    for (const entry of state.slots) {
+      if (entry.minute <= this.evictedThrough || entry.minute > this.headMinute) continue;
+      const slot = entry.minute % this.slotCount;
+      this.minuteOf[slot] = entry.minute;
+      this.volumeUsd[slot] = entry.volumeUsd;
+      this.openPrice[slot] = entry.openPrice;
+      this.openTime[slot] = entry.openTime;
+      this.closePrice[slot] = entry.closePrice;
+      this.closeTime[slot] = entry.closeTime;
+    }
   }
 
   /** Moves the head forward (never back) and folds minutes that left the window into the baseline. */
