@@ -26,7 +26,7 @@ export interface RedisServerHandle {
   stop(): Promise<void>;
   /** SIGKILL, as in a crash (clients see their sockets reset); resolves once the process has exited. */
   kill(): Promise<void>;
-  /** Starts a fresh, empty server on the same port (after stop or kill); resolves once it answers PING. */
+  /** Starts a fresh, empty server on the same port (after stop or kill); resolves once it answers. */
   restart(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ const MISSING_BINARY_HINT =
 
 /**
  * Starts `redis-server --port <free port> --bind 127.0.0.1 --save '' --appendonly no` in a
- * temporary directory and waits until it answers PING. Nothing is persisted, so a restart
+ * temporary directory and waits until it answers. Nothing is persisted, so a restart
  * comes back empty, like a cache node that was replaced. Tests use one server per spec file
  * and a unique key prefix per test (`uniquePrefix`), never a fixed port.
  */
@@ -108,7 +108,8 @@ class RedisServerProcess implements RedisServerHandle {
         spawnError = error;
         resolve();
       });
-      child.once('exit', (code, signal) => {
+      // 'close' rather than 'exit': by then the output is complete, so a failed start can be explained.
+      child.once('close', (code, signal) => {
         exitInfo = signal ? `signal ${signal}` : `exit code ${String(code)}`;
         resolve();
       });
@@ -130,10 +131,16 @@ class RedisServerProcess implements RedisServerHandle {
         if (/address already in use/i.test(output)) throw new PortInUseError(`port ${this.port} is in use`);
         throw new Error(`redis-server exited during start-up (${exitInfo}): ${output.trim()}`);
       }
-      if (await answersPing(this.port)) return;
+      const pid = await answeringPid(this.port);
+      // Checking the pid tells our server from another process that took the port first.
+      if (pid !== undefined && pid === child.pid) return;
+      if (pid !== undefined) {
+        await this.signal('SIGKILL');
+        throw new PortInUseError(`port ${this.port} is served by another process (pid ${pid})`);
+      }
       if (Date.now() > deadline) {
         await this.signal('SIGKILL');
-        throw new Error(`redis-server did not answer PING on port ${this.port} within ${this.startTimeoutMs} ms: ${output.trim()}`);
+        throw new Error(`redis-server did not answer on port ${this.port} within ${this.startTimeoutMs} ms: ${output.trim()}`);
       }
       await delay(20);
     }
@@ -188,22 +195,26 @@ function freePort(): Promise<number> {
   });
 }
 
-/** One raw RESP PING (no client library: the harness must not depend on the code under test). */
-function answersPing(port: number): Promise<boolean> {
+/**
+ * The process id of the Redis answering on `port` (raw RESP `INFO server`; the harness must not
+ * depend on the client library under test), or undefined while nothing answers or it is loading.
+ */
+function answeringPid(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: HOST, port });
     let reply = '';
-    const finish = (ok: boolean): void => {
+    const finish = (pid: number | undefined): void => {
       socket.destroy();
-      resolve(ok);
+      resolve(pid);
     };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.setTimeout(1000, () => finish(undefined));
+    socket.once('error', () => finish(undefined));
+    socket.once('connect', () => socket.write('INFO server\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString('utf8');
-      // "-LOADING" and similar mean not ready yet; only +PONG counts.
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      if (reply.startsWith('-')) return finish(undefined);
+      const match = /process_id:(\d+)\r\n/.exec(reply);
+      if (match) finish(Number(match[1]));
     });
   });
 }
