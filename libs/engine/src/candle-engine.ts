@@ -98,8 +98,14 @@ export class CandleEngine {
     return series ? series.openCandles() : [];
   }
 
-  /** The state of every series changed since the previous call (incremental checkpoint). */
-  checkpoint(): SeriesState[] {
+  /**
+   * The state of every series changed since the previous call (incremental checkpoint), or
+   * of every series with `full` (after a failed save, so nothing is missing from the store).
+   */
+  checkpoint(full = false): SeriesState[] {
+    if (full) {
+      for (const { series } of this.byInstrument.values()) for (const one of series) if (!one.unsaved) this.markUnsaved(one);
+    }
     const states = this.unsaved.map((series) => {
       series.unsaved = false;
       return series.toState();

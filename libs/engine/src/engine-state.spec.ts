@@ -107,6 +107,24 @@ describe('engine checkpoints', () => {
     );
   });
 
+  it('a full checkpoint holds everything the incremental ones did', () => {
+    const registry = new InstrumentRegistry();
+    const engine = new MarketEngine(registry, { candles: { timeframes: [1, 60] } });
+    for (let i = 0; i < 5; i += 1) engine.applyValidated({ instrument: i % 2 ? 'BTC' : 'ETH', price: 10 + i, size: 1, side: 'buy', time: T0 + i * 70_000, tradeId: `f${i}`, source: 'test' }, T0 + i * 70_000);
+    const incremental = new MergedCheckpoints();
+    incremental.save(engine);
+    engine.collect(T0 + 400_000);
+    incremental.save(engine);
+    const fromScratch = new MarketEngine(registry, { candles: { timeframes: [1, 60] } });
+    const viaIncremental = new MarketEngine(registry, { candles: { timeframes: [1, 60] } });
+    incremental.restoreInto(viaIncremental);
+    fromScratch.candles.restore(engine.candles.checkpoint(true));
+    fromScratch.ticker.restore(engine.ticker.checkpoint(true));
+    expect(engine.candles.checkpoint()).toEqual([]);
+    expect(canonical(fromScratch.collect(T0 + 400_000))).toEqual(canonical(viaIncremental.collect(T0 + 400_000)));
+    for (const symbol of ['BTC', 'ETH']) expect(fromScratch.ticker.snapshot(symbol, T0 + 400_000)).toEqual(viaIncremental.ticker.snapshot(symbol, T0 + 400_000));
+  });
+
   it('never emits again a final that a previous owner published after its last checkpoint', () => {
     const registry = new InstrumentRegistry();
     const owner = new MarketEngine(registry, { candles: { timeframes: [1], graceMs: 0 } });

@@ -84,12 +84,17 @@ export class TickerEngine {
     return out;
   }
 
-  /** Symbols changed since the previous call, each with the slots that changed (incremental checkpoint). */
-  checkpoint(): TickerState[] {
-    const states = this.unsaved.map((window) => {
+  /**
+   * Symbols changed since the previous call, each with the slots that changed (incremental
+   * checkpoint); with `full`, every symbol that traded with all its live slots.
+   */
+  checkpoint(full = false): TickerState[] {
+    const windows = full ? [...this.windows.values()].filter((window) => window.hasTraded()) : this.unsaved;
+    const states = windows.map((window) => {
       window.unsaved = false;
-      return window.toState();
+      return window.toState(full);
     });
+    for (const window of this.unsaved) window.unsaved = false;
     this.unsaved.length = 0;
     return states;
   }

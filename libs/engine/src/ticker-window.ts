@@ -98,6 +98,10 @@ export class TickerWindow {
     };
   }
 
+  hasTraded(): boolean {
+    return this.lastTime !== Number.NEGATIVE_INFINITY;
+  }
+
   /** Scalars plus the slots changed since the previous call (all live slots with `full`). */
   toState(full = false): TickerState {
     const from = full ? this.evictedThrough + 1 : Math.max(this.evictedThrough + 1, this.minChangedMinute);

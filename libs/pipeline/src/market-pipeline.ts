@@ -22,6 +22,12 @@ export interface PipelineStats {
 
 type PublishListener = (batch: { prices: MarketUpdate[]; candles: CandleUpdate[] }) => void;
 
+/** Where a stream stands, so a new owner continues its seq instead of restarting at 1. */
+export interface StreamPosition {
+  stream: string;
+  seq: number;
+}
+
 /**
  * The engine role: feed → MarketEngine → bus. Coalescing happens here, once for the whole
  * cluster: the engines accumulate between collects and each collect publishes the latest
@@ -64,6 +70,15 @@ export class MarketPipeline {
     });
   }
 
+  /** Continues the given streams from their last published seq (call before start, after a takeover). */
+  resume(positions: readonly StreamPosition[]): void {
+    for (const position of positions) this.sequencer.resume(position.stream, position.seq);
+  }
+
+  get epoch(): number {
+    return this.sequencer.epoch;
+  }
+
   /** Applies one validated trade (feeds call this through start; tests and ingest may call it directly). */
   accept(trade: Trade): void {
     this.counters.tradesIn += 1;
@@ -104,10 +119,15 @@ export class MarketPipeline {
 
   /** Stops the feed, then publishes what is pending so nothing accepted is lost. */
   async stop(): Promise<void> {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
-    await this.feed?.stop();
+    await this.halt();
     this.publishPrices();
     this.publishCandles();
+  }
+
+  /** Stops the timers and the feed without publishing anything more (a deposed owner must stay silent). */
+  async halt(): Promise<void> {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    await this.feed?.stop();
   }
 
   private send(stream: string, payload: unknown, acceptedAt: number | undefined): void {
