@@ -5,3 +5,5 @@ export * from './redis-market-bus';
 export * from './wait-until-ready';
 export * from './redis-connection-registry';
 export * from './redis-key-store';
+export * from './redis-engine-lease';
+export * from './redis-engine-state-store';

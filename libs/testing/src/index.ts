@@ -6,3 +6,6 @@ export * from './unique-prefix';
 export * from './key-store-contract';
 export * from './connection-registry-contract';
 export * from './wait';
+export * from './engine-lease-contract';
+export * from './engine-state-store-contract';
+export * from './candle-store-contract';
