@@ -1,9 +1,11 @@
 /**
- * `npm run mdg -- <command>`: operator commands. Reads the same MDG_KEYS_FILE as the
- * gateway, which notices changes within about a second.
+ * `npm run mdg -- <command>`: operator commands. Uses the same key store as the gateway:
+ * Redis when REDIS_URL is set (every edge hears a revocation within 2 s), otherwise the
+ * MDG_KEYS_FILE the embedded gateway polls.
  */
-import { FileKeyStore, KEYS_USAGE, runKeysCommand } from '@mdg/auth';
+import { FileKeyStore, KEYS_USAGE, runKeysCommand, type KeyStore } from '@mdg/auth';
 import { MdgError } from '@mdg/model';
+import { RedisKeyStore } from '@mdg/redis';
 
 const USAGE = ['Usage: npm run mdg -- <command>', '', KEYS_USAGE].join('\n');
 
@@ -13,7 +15,10 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(USAGE);
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
-  const store = await FileKeyStore.open({ path: process.env['MDG_KEYS_FILE'] ?? '.mdg/keys.json', watch: false });
+  const redisUrl = process.env['REDIS_URL'];
+  const store: KeyStore = redisUrl
+    ? await RedisKeyStore.open({ connection: redisUrl, keyPrefix: process.env['MDG_REDIS_PREFIX'] ?? 'mdg:', reconcileIntervalMs: 0 })
+    : await FileKeyStore.open({ path: process.env['MDG_KEYS_FILE'] ?? '.mdg/keys.json', watch: false });
   try {
     return await runKeysCommand(argv, store, (line) => console.log(line));
   } finally {
@@ -21,12 +26,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// Exit explicitly once the command is done: an operator's command must not linger on a
+// connection that is still winding down (the store was closed in main's finally).
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(error instanceof MdgError ? `${error.code}: ${error.message}` : error);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

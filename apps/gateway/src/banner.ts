@@ -1,16 +1,27 @@
 import type { TokenInstrument } from '@mdg/model';
+import type { Role } from './config';
 import type { DemoKeys } from './demo-keys';
 
+export interface BannerFacts {
+  port: number;
+  roles: ReadonlySet<Role>;
+  redisUrl: string | undefined;
+  keys: DemoKeys | undefined;
+  token: TokenInstrument | undefined;
+}
+
 /** What a newcomer needs at start: where to connect, with which key, and a command that works. */
-export function startBanner(port: number, keys: DemoKeys | undefined, token: TokenInstrument | undefined): string {
+export function startBanner({ port, roles, redisUrl, keys, token }: BannerFacts): string {
   const http = `http://localhost:${port}`;
   const ws = `ws://localhost:${port}`;
-  const lines = [
-    `mdg gateway listening on ${http}`,
+  const mode = redisUrl === undefined ? 'embedded (in-memory bus)' : `Redis ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}`;
+  const lines = [`mdg gateway listening on ${http}  roles: ${[...roles].join(', ')}  ${mode}`];
+  if (!roles.has('edge')) return lines.join('\n');
+  lines.push(
     `  Socket.IO prices   ${http}/api-ws   (path /socket.io/, auth.apiKey)`,
     `  raw WS candles     ${ws}/ws/chart-live   (x-api-key header)`,
-    `  dashboard ${http}/   instruments ${http}/instruments   health ${http}/healthz   ready ${http}/readyz`,
-  ];
+    `  instruments ${http}/instruments   health ${http}/healthz   ready ${http}/readyz`,
+  );
   if (keys) {
     lines.push('', `  demo Pro key   ${keys.pro}`, `  demo free key  ${keys.free}   (free plan: /ws/chart-live only)`);
     lines.push('', 'Watch live prices (run in this directory):');

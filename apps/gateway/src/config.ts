@@ -1,7 +1,32 @@
+import { hostname } from 'node:os';
 import { InvalidConfigError } from '@mdg/model';
+
+export type Role = 'engine' | 'edge';
+export const ROLES: readonly Role[] = ['engine', 'edge'];
+
+/** Where trades come from (MDG_FEED). */
+export type FeedSpec =
+  | { kind: 'simulator' }
+  | { kind: 'venues'; venues: ('binance' | 'coinbase')[] }
+  | { kind: 'replay'; path: string; speed: number };
 
 /** Everything the gateway process reads from its environment, validated once and frozen. */
 export interface GatewayConfig {
+  /** Which roles this process runs; the embedded default runs both. */
+  readonly roles: ReadonlySet<Role>;
+  /** With Redis the roles may run in separate processes; without it everything stays in this one. */
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  /** Names this process in leases and logs. */
+  readonly nodeId: string;
+  readonly feed: FeedSpec;
+  /** Venue endpoints (tests point them at loopback fakes). */
+  readonly binanceUrl: string | undefined;
+  readonly coinbaseUrl: string | undefined;
+  /** How long an engine owner may go silent before a standby takes over. */
+  readonly engineLeaseTtlMs: number;
+  /** How long a dead edge's connection slots stay counted. */
+  readonly connectionLeaseTtlMs: number;
   readonly port: number;
   readonly host: string;
   /** JSON keys file shared with `npm run mdg -- keys ...`. */
@@ -41,6 +66,13 @@ class Reader {
     return raw === undefined || raw === '' ? fallback : raw;
   }
 
+  list(name: string, fallback: string): string[] {
+    return this.text(name, fallback)
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter((item) => item.length > 0);
+  }
+
   flag(name: string, fallback: boolean): boolean {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -54,7 +86,20 @@ class Reader {
 /** Reads and validates the configuration; throws InvalidConfigError listing every problem at once. */
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const read = new Reader(env);
+  const roles = readRoles(read);
+  const redisUrl = env['REDIS_URL'] === '' ? undefined : env['REDIS_URL'];
+  if (redisUrl === undefined && roles.size < ROLES.length) read.problems.push(`MDG_ROLES=${[...roles].join(',')} runs only part of the gateway: set REDIS_URL so the roles can find each other`);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) read.problems.push(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redisUrl)}`);
   const config: GatewayConfig = {
+    roles,
+    redisUrl,
+    redisKeyPrefix: read.text('MDG_REDIS_PREFIX', 'mdg:'),
+    nodeId: read.text('MDG_NODE_ID', `${hostname()}-${process.pid}`),
+    feed: readFeed(read),
+    binanceUrl: env['MDG_BINANCE_URL'] || undefined,
+    coinbaseUrl: env['MDG_COINBASE_URL'] || undefined,
+    engineLeaseTtlMs: read.integer('MDG_ENGINE_LEASE_TTL_MS', 3000, 500, 60_000),
+    connectionLeaseTtlMs: read.integer('MDG_CONNECTION_LEASE_TTL_MS', 15_000, 1000, 600_000),
     port: read.integer('PORT', 8080, 0, 65535),
     host: read.text('HOST', '0.0.0.0'),
     keysFile: read.text('MDG_KEYS_FILE', '.mdg/keys.json'),
@@ -72,4 +117,34 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   };
   if (read.problems.length > 0) throw new InvalidConfigError(read.problems);
   return Object.freeze({ ...config, simulator: Object.freeze(config.simulator) });
+}
+
+function readRoles(read: Reader): ReadonlySet<Role> {
+  const names = read.list('MDG_ROLES', 'all');
+  if (names.includes('all')) return new Set(ROLES);
+  const roles = new Set<Role>();
+  for (const name of names) {
+    if ((ROLES as readonly string[]).includes(name)) roles.add(name as Role);
+    else if (name === 'worker') read.problems.push('MDG_ROLES: the worker role (BullMQ jobs) is not available yet; use engine and/or edge');
+    else read.problems.push(`MDG_ROLES: unknown role ${JSON.stringify(name)} (engine, edge or all)`);
+  }
+  if (roles.size === 0 && read.problems.length === 0) read.problems.push('MDG_ROLES names no role');
+  return roles;
+}
+
+function readFeed(read: Reader): FeedSpec {
+  const raw = read.text('MDG_FEED', 'simulator');
+  if (raw === 'simulator') return { kind: 'simulator' };
+  if (raw.startsWith('replay:')) {
+    const speed = Number(read.text('MDG_REPLAY_SPEED', '1'));
+    if (!Number.isFinite(speed) || speed < 0) read.problems.push('MDG_REPLAY_SPEED must be a number >= 0 (0 = as fast as possible)');
+    return { kind: 'replay', path: raw.slice('replay:'.length), speed };
+  }
+  const venues = raw.split(',').map((name) => name.trim().toLowerCase());
+  const known = venues.filter((name): name is 'binance' | 'coinbase' => name === 'binance' || name === 'coinbase');
+  if (known.length !== venues.length || new Set(known).size !== known.length) {
+    read.problems.push(`MDG_FEED must be simulator, replay:<file.ndjson>, or a list of distinct venues from binance, coinbase (first = primary), got ${JSON.stringify(raw)}`);
+    return { kind: 'simulator' };
+  }
+  return { kind: 'venues', venues: known };
 }

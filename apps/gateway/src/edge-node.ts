@@ -1,0 +1,59 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import { AuthAttemptLimiter, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
+import type { MarketBus } from '@mdg/bus';
+import { Hub } from '@mdg/edge';
+import type { HealthReport } from '@mdg/http';
+import type { Clock, InstrumentRegistry } from '@mdg/model';
+import { SocketIoPriceGateway } from '@mdg/socketio';
+import { ChartLiveEndpoint } from '@mdg/uws';
+import type { GatewayConfig } from './config';
+
+export interface EdgeNodeDeps {
+  config: GatewayConfig;
+  app: TemplatedApp;
+  registry: InstrumentRegistry;
+  bus: MarketBus;
+  keyStore: KeyStore;
+  connections: ConnectionRegistry;
+  clock: Clock;
+  log(line: string): void;
+}
+
+/** The edge role: both protocols on the shared uWS app, fed by one Hub over the bus. Stateless. */
+export class EdgeNode {
+  readonly hub: Hub;
+  readonly prices: SocketIoPriceGateway;
+  readonly charts: ChartLiveEndpoint;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(private readonly deps: EdgeNodeDeps) {
+    const { config, app, bus, keyStore, connections, clock } = deps;
+    this.hub = new Hub(bus);
+    const authLimiter = new AuthAttemptLimiter({ clock });
+    const shared = { app, hub: this.hub, keyStore, connections, authLimiter };
+    this.prices = new SocketIoPriceGateway({ ...shared, options: { maxConnectionsPerUser: config.maxConnectionsPerUser, onError: (error) => deps.log(`api-ws: ${error.message}`) } });
+    this.charts = new ChartLiveEndpoint({ ...shared, registry: deps.registry, options: { maxConnectionsPerPlan: { free: config.chartLiveConnectionsPerPlan, pro: config.chartLiveConnectionsPerPlan } }, onError: (error) => deps.log(`chart-live: ${error.message}`) });
+  }
+
+  start(): void {
+    const { keyStore } = this.deps;
+    this.cleanups.push(
+      // The chart endpoint listens to revocations itself; /api-ws is told here.
+      keyStore.onRevoked((record) => this.prices.disconnectKey(record.keyHash)),
+      keyStore.onError((error) => this.deps.log(`keys: ${error.message}`)),
+    );
+    this.prices.start();
+    this.charts.start();
+  }
+
+  readiness(): HealthReport {
+    const ok = this.deps.bus.state() === 'connected';
+    return { ok, reasons: ok ? [] : ['bus disconnected'], details: { connections: { socketio: this.prices.stats().connections, chartLive: this.charts.stats().connections } } };
+  }
+
+  async stop(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    await this.prices.close();
+    await this.charts.close();
+  }
+}

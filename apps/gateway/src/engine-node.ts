@@ -1,0 +1,181 @@
+import { candleStream, priceStream, type CandleEnvelope, type MarketBus } from '@mdg/bus';
+import { MarketEngine } from '@mdg/engine';
+import type { Feed } from '@mdg/feeds';
+import type { HealthReport } from '@mdg/http';
+import { PRICE_SYMBOLS, TIMEFRAMES, type Clock, type InstrumentRegistry } from '@mdg/model';
+import { EngineOwnership, MarketPipeline, type EngineLease, type EngineStateStore, type StreamPosition } from '@mdg/pipeline';
+import type { GatewayConfig } from './config';
+
+export interface EngineNodeDeps {
+  config: GatewayConfig;
+  registry: InstrumentRegistry;
+  bus: MarketBus;
+  clock: Clock;
+  createFeed(): Feed;
+  /** With Redis: one active engine at a time, state handed over through the store. */
+  ownership?: { lease: EngineLease; stateStore: EngineStateStore };
+  log(line: string): void;
+}
+
+interface Active {
+  epoch: number;
+  engine: MarketEngine;
+  pipeline: MarketPipeline;
+  feed: Feed;
+}
+
+/**
+ * The engine role: feed → engines → bus. Embedded, it simply runs. With Redis it waits as
+ * a standby until it holds the engine lease, resumes from the owner's checkpoints and
+ * last published seqs, checkpoints after every publish cycle, and goes silent the moment
+ * it loses the lease.
+ */
+export class EngineNode {
+  private active: Active | undefined;
+  /** The engine of this node's last ownership, in case the store comes back empty (Redis restarted without persistence). */
+  private retired: MarketEngine | undefined;
+  private ownership: EngineOwnership | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private saveQueued = false;
+  private needFullCheckpoint = true;
+  private takeovers = 0;
+
+  constructor(private readonly deps: EngineNodeDeps) {}
+
+  async start(): Promise<void> {
+    const ownership = this.deps.ownership;
+    if (ownership === undefined) {
+      await this.promote(1);
+      return;
+    }
+    this.ownership = new EngineOwnership({
+      lease: ownership.lease,
+      renewIntervalMs: Math.max(100, Math.floor(this.deps.config.engineLeaseTtlMs / 3)),
+      retryIntervalMs: Math.max(100, Math.floor(this.deps.config.engineLeaseTtlMs / 3)),
+      onPromoted: (epoch) => this.promote(epoch),
+      onDemoted: (reason) => this.demote(reason),
+      onError: (error) => this.deps.log(`engine lease: ${error.message}`),
+    });
+    this.ownership.start();
+  }
+
+  /** The running engine, when this node is the owner (tests and status lines read it). */
+  current(): MarketEngine | undefined {
+    return this.active?.engine;
+  }
+
+  pipeline(): MarketPipeline | undefined {
+    return this.active?.pipeline;
+  }
+
+  status(): { role: 'owner' | 'standby'; epoch: number | undefined; takeovers: number } {
+    return { role: this.active ? 'owner' : 'standby', epoch: this.active?.epoch, takeovers: this.takeovers };
+  }
+
+  readiness(): HealthReport {
+    const reasons: string[] = [];
+    if (this.deps.bus.state() !== 'connected') reasons.push('bus disconnected');
+    const feedState = this.active?.feed.state();
+    // A standby is ready: waiting is its job. An owner is ready once its feed is live.
+    if (feedState !== undefined && feedState !== 'live') reasons.push(`feed ${feedState}`);
+    return { ok: reasons.length === 0, reasons, details: { engine: this.active ? 'owner' : 'standby', epoch: this.active?.epoch, feed: feedState ?? 'standby' } };
+  }
+
+  async stop(): Promise<void> {
+    if (this.ownership) {
+      // Flush and checkpoint while still the owner, then hand the lease over at once.
+      await this.finish();
+      await this.ownership.stop();
+    } else {
+      await this.finish();
+    }
+  }
+
+  private async promote(epoch: number): Promise<void> {
+    const { config, registry, bus, clock } = this.deps;
+    let engine = new MarketEngine(registry, { candles: { graceMs: config.candleGraceMs } });
+    const checkpoint = this.deps.ownership ? await this.deps.ownership.stateStore.load() : undefined;
+    if (checkpoint && checkpoint.candles.length + checkpoint.tickers.length === 0 && this.retired) {
+      // The store lost everything (Redis restarted empty) but this node still holds the freshest state.
+      engine = this.retired;
+      this.deps.log(`engine ${config.nodeId}: state store empty, continuing from this node's own state`);
+    } else if (checkpoint) {
+      engine.candles.restore(checkpoint.candles);
+      engine.ticker.restore(checkpoint.tickers);
+    }
+    this.retired = undefined;
+    const pipeline = new MarketPipeline(engine, bus, { clock, epoch, priceIntervalMs: config.priceIntervalMs, candleIntervalMs: config.candleIntervalMs });
+    if (checkpoint) await this.resumeStreams(engine, pipeline);
+    const feed = this.deps.createFeed();
+    this.active = { epoch, engine, pipeline, feed };
+    this.needFullCheckpoint = true;
+    if (this.deps.ownership) pipeline.onPublish(() => this.checkpoint());
+    await pipeline.start(feed, (error) => this.deps.log(`feed ${feed.name}: ${error.message}`));
+    if (this.deps.ownership) {
+      this.takeovers += 1;
+      this.deps.log(`engine ${config.nodeId}: owner with epoch ${epoch}`);
+    }
+  }
+
+  /** Continue where the previous owner stopped: its published finals are final, its seqs go on. */
+  private async resumeStreams(engine: MarketEngine, pipeline: MarketPipeline): Promise<void> {
+    const streams = [
+      ...PRICE_SYMBOLS.map((symbol) => priceStream(symbol)),
+      ...this.deps.registry.all().flatMap((instrument) => TIMEFRAMES.map((timeframe) => candleStream(instrument.id, timeframe))),
+    ];
+    const latest = await this.deps.bus.latest(streams);
+    const positions: StreamPosition[] = [];
+    latest.forEach((envelope, index) => {
+      if (envelope === undefined) return;
+      positions.push({ stream: streams[index]!, seq: envelope.seq });
+      const update = (envelope as CandleEnvelope).payload;
+      // A final published after the owner's last checkpoint must not be emitted again.
+      if (index >= PRICE_SYMBOLS.length && update.closed) engine.candles.markFinalized(update.instrument, update.timeframe, update.candle.time, update.candle.close);
+    });
+    pipeline.resume(positions);
+  }
+
+  /** After each publish: save what changed, one save at a time, a full one after any failure. */
+  private checkpoint(): void {
+    if (this.saveQueued) return;
+    this.saveQueued = true;
+    this.saving = this.saving.then(async () => {
+      this.saveQueued = false;
+      const active = this.active;
+      const store = this.deps.ownership?.stateStore;
+      if (active === undefined || store === undefined) return;
+      const full = this.needFullCheckpoint;
+      const state = { candles: active.engine.candles.checkpoint(full), tickers: active.engine.ticker.checkpoint(full) };
+      try {
+        const accepted = await store.save(active.epoch, state);
+        this.needFullCheckpoint = false;
+        if (!accepted) {
+          this.deps.log(`engine ${this.deps.config.nodeId}: checkpoint refused (epoch ${active.epoch} deposed), going silent`);
+          await this.demote('lost');
+        }
+      } catch (error) {
+        this.needFullCheckpoint = true;
+        this.deps.log(`engine checkpoint failed, will retry in full: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  private async demote(reason: 'lost' | 'stopped'): Promise<void> {
+    const active = this.active;
+    if (active === undefined) return;
+    this.active = undefined;
+    await active.pipeline.halt();
+    if (reason === 'lost') this.retired = active.engine;
+    this.deps.log(`engine ${this.deps.config.nodeId}: ${reason === 'lost' ? 'lost the lease, now standby' : 'stopped'}`);
+  }
+
+  /** Clean stop: publish what is pending and save it before the lease goes. */
+  private async finish(): Promise<void> {
+    const active = this.active;
+    if (active === undefined) return;
+    await active.pipeline.stop();
+    this.checkpoint();
+    await this.saving;
+    this.active = undefined;
+  }
+}

@@ -1,0 +1,219 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+import { SIMULATED_TOKENS } from '@mdg/feeds';
+import { RedisKeyStore } from '@mdg/redis';
+import { startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { GatewayProcess } from './testing/gateway-process';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../../..');
+const TOKEN = SIMULATED_TOKENS[0]!.tokenAddress;
+
+interface PriceUpdate {
+  symbol: string;
+  price: number;
+  seq: number;
+}
+interface ChartEvent {
+  event: string;
+  timeframe: number;
+  candle: { time: number; close: number; closed: boolean; trades: number };
+  seq: number;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('scale-out over Redis: separate engine and edge processes', () => {
+  let redis: RedisServerHandle;
+  let prefix: string;
+  const processes: GatewayProcess[] = [];
+  const sockets: Socket[] = [];
+  const raws: WebSocket[] = [];
+
+  const env = (roles: string): Record<string, string> => ({
+    REDIS_URL: redis.url,
+    MDG_REDIS_PREFIX: prefix,
+    MDG_ROLES: roles,
+    MDG_SIM_RATE: '1500',
+    MDG_ENGINE_LEASE_TTL_MS: '1500',
+    MDG_CONNECTION_LEASE_TTL_MS: '3000',
+  });
+
+  async function spawn(name: string, roles: string): Promise<GatewayProcess> {
+    const gateway = await GatewayProcess.spawn(name, env(roles));
+    processes.push(gateway);
+    return gateway;
+  }
+
+  async function createKey(userId: string): Promise<string> {
+    const store = await RedisKeyStore.open({ connection: redis.url, keyPrefix: prefix, reconcileIntervalMs: 0 });
+    try {
+      return (await store.create({ userId, plan: 'pro' })).apiKey;
+    } finally {
+      await store.close();
+    }
+  }
+
+  function priceClient(gateway: GatewayProcess, apiKey: string, reconnection = false): Socket {
+    const socket = io(`${gateway.url}/api-ws`, { auth: { apiKey }, transports: ['websocket'], reconnection });
+    sockets.push(socket);
+    return socket;
+  }
+
+  function connectOutcome(socket: Socket): Promise<'connected' | string> {
+    return new Promise((resolve) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', (error) => resolve(error.message));
+    });
+  }
+
+  async function chartClient(gateway: GatewayProcess, apiKey: string, timeframe: number): Promise<ChartEvent[]> {
+    const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/ws/chart-live`, { headers: { 'x-api-key': apiKey } });
+    raws.push(ws);
+    const events: ChartEvent[] = [];
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as ChartEvent;
+      if (message.event === 'chart') events.push(message);
+    });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ tokenAddress: TOKEN, timeframe }));
+    return events;
+  }
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+
+  beforeEach(() => {
+    prefix = uniquePrefix('scale');
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.close();
+    for (const raw of raws.splice(0)) raw.terminate();
+    await Promise.all(processes.splice(0).map((gateway) => gateway.kill()));
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('delivers the same price and candle sequences through two edges fed by one engine', async () => {
+    const [, edgeA, edgeB] = await Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge'), spawn('edge-b', 'edge')]);
+    const apiKey = await createKey('alice');
+    const onA: PriceUpdate[] = [];
+    const onB: PriceUpdate[] = [];
+    for (const [gateway, sink] of [[edgeA!, onA], [edgeB!, onB]] as const) {
+      const socket = priceClient(gateway, apiKey);
+      socket.on('price-update', (update: PriceUpdate) => sink.push(update));
+      expect(await connectOutcome(socket)).toBe('connected');
+    }
+    const chartsA = await chartClient(edgeA!, apiKey, 1);
+    const chartsB = await chartClient(edgeB!, apiKey, 1);
+    await until('both edges to stream', () => (onA.length > 60 && onB.length > 60 && chartsA.length > 5 && chartsB.length > 5 ? true : undefined));
+    const bySeq = (updates: PriceUpdate[]) => new Map(updates.filter((u) => u.symbol === 'BTC').map((u) => [u.seq, u]));
+    const btcA = bySeq(onA);
+    const btcB = bySeq(onB);
+    const common = [...btcA.keys()].filter((seq) => btcB.has(seq));
+    expect(common.length).toBeGreaterThan(3);
+    for (const seq of common) expect(btcB.get(seq)).toEqual(btcA.get(seq));
+    const chartBySeq = new Map(chartsA.map((e) => [e.seq, e]));
+    const shared = chartsB.filter((e) => chartBySeq.has(e.seq));
+    expect(shared.length).toBeGreaterThan(3);
+    for (const event of shared) expect(event).toEqual(chartBySeq.get(event.seq));
+  }, 60_000);
+
+  it('holds the 2-connection limit across edges, and frees the slots of a kill -9 edge within the lease bound', async () => {
+    const [, edgeA, edgeB] = await Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge'), spawn('edge-b', 'edge')]);
+    const apiKey = await createKey('bob');
+    expect(await connectOutcome(priceClient(edgeA!, apiKey))).toBe('connected');
+    expect(await connectOutcome(priceClient(edgeA!, apiKey))).toBe('connected');
+    expect(await connectOutcome(priceClient(edgeB!, apiKey))).toBe('Connection limit exceeded');
+    await edgeA!.kill();
+    const killedAt = Date.now();
+    await until('a slot to free', async () => ((await connectOutcome(priceClient(edgeB!, apiKey))) === 'connected' ? true : undefined), 15_000);
+    // Lease TTL 3 s: the dead edge's slots are gone well within the documented bound (15 s by default).
+    expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_500);
+  }, 60_000);
+
+  it('lets the standby engine take over within the bound when the owner is killed, without repeating a final or resetting seq', async () => {
+    const owner = await spawn('engine-1', 'engine');
+    await owner.waitForLog(/owner with epoch/);
+    const [standby, edge] = await Promise.all([spawn('engine-2', 'engine'), spawn('edge-a', 'edge')]);
+    const apiKey = await createKey('carol');
+    const prices: PriceUpdate[] = [];
+    const socket = priceClient(edge!, apiKey);
+    socket.on('price-update', (update: PriceUpdate) => prices.push(update));
+    expect(await connectOutcome(socket)).toBe('connected');
+    const charts = await chartClient(edge!, apiKey, 1);
+    await until('candles before the takeover', () => (charts.filter((e) => e.candle.closed).length >= 2 ? true : undefined));
+    await owner.kill();
+    const killedAt = Date.now();
+    await standby!.waitForLog(/owner with epoch/, 10_000);
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    const before = charts.length;
+    await until('candles after the takeover', () => (charts.slice(before).filter((e) => e.candle.closed).length >= 3 ? true : undefined), 15_000);
+    const finals = charts.filter((e) => e.candle.closed).map((e) => e.candle.time);
+    expect(new Set(finals).size).toBe(finals.length);
+    expect([...finals].sort((a, b) => a - b)).toEqual(finals);
+    const seqs = charts.map((e) => e.seq);
+    for (let i = 1; i < seqs.length; i += 1) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+    const btc = prices.filter((u) => u.symbol === 'BTC').map((u) => u.seq);
+    for (let i = 1; i < btc.length; i += 1) expect(btc[i]!).toBeGreaterThan(btc[i - 1]!);
+  }, 60_000);
+
+  it('rides out a Redis restart: edges stay up, report not ready, then resume the streams', async () => {
+    const [engine, edge] = await Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge')]);
+    const apiKey = await createKey('dave');
+    const prices: PriceUpdate[] = [];
+    const socket = priceClient(edge!, apiKey);
+    socket.on('price-update', (update: PriceUpdate) => prices.push(update));
+    expect(await connectOutcome(socket)).toBe('connected');
+    await until('prices', () => (prices.length > 10 ? true : undefined));
+    await redis.stop();
+    await until('edge not ready', async () => ((await fetch(`${edge!.url}/readyz`)).status === 503 ? true : undefined), 10_000);
+    const notReady = (await (await fetch(`${edge!.url}/readyz`)).json()) as { reasons: string[] };
+    expect(notReady.reasons).toContain('bus disconnected');
+    await sleep(1_000);
+    await redis.restart();
+    const countAtRestart = prices.length;
+    await until('prices after the restart', () => (prices.length > countAtRestart + 20 ? true : undefined), 20_000);
+    await until('edge ready again', async () => ((await fetch(`${edge!.url}/readyz`)).status === 200 ? true : undefined), 10_000);
+    expect(socket.connected).toBe(true);
+    expect(engine!.isRunning()).toBe(true);
+    expect(edge!.isRunning()).toBe(true);
+  }, 90_000);
+
+  it('disconnects a revoked key on every edge within 2 s', async () => {
+    const [, edgeA, edgeB] = await Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge'), spawn('edge-b', 'edge')]);
+    const apiKey = await createKey('erin');
+    const onA = priceClient(edgeA!, apiKey);
+    const onB = priceClient(edgeB!, apiKey);
+    expect(await connectOutcome(onA)).toBe('connected');
+    expect(await connectOutcome(onB)).toBe('connected');
+    const closed = Promise.all([onA, onB].map((socket) => new Promise<[string, number]>((resolve) => socket.once('disconnect', (reason) => resolve([reason, Date.now()])))));
+    await run(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'keys', 'revoke', apiKey], { cwd: ROOT, env: { ...process.env, REDIS_URL: redis.url, MDG_REDIS_PREFIX: prefix } });
+    const revokedAt = Date.now(); // the CLI has written the revocation and exited
+    const outcomes = await closed;
+    expect(outcomes.map(([reason]) => reason)).toEqual(['io server disconnect', 'io server disconnect']);
+    for (const [, at] of outcomes) expect(at - revokedAt).toBeLessThan(2_000);
+  }, 60_000);
+});
