@@ -5,6 +5,8 @@ set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # Debian's python3-socketio installs for /usr/bin/python3 (not a pyenv python3 on PATH).
 if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import socketio, websocket, requests' >/dev/null 2>&1; then
   missing+=(python3 python3-socketio python3-websocket python3-requests)

@@ -20,7 +20,7 @@ export function startBanner({ port, roles, redisUrl, keys, token }: BannerFacts)
   lines.push(
     `  Socket.IO prices   ${http}/api-ws   (path /socket.io/, auth.apiKey)`,
     `  raw WS candles     ${ws}/ws/chart-live   (x-api-key header)`,
-    `  instruments ${http}/instruments   health ${http}/healthz   ready ${http}/readyz`,
+    `  dashboard ${http}/   instruments ${http}/instruments   metrics ${http}/metrics   health ${http}/healthz   ready ${http}/readyz`,
   );
   if (keys) {
     lines.push('', `  demo Pro key   ${keys.pro}`, `  demo free key  ${keys.free}   (free plan: /ws/chart-live only)`);

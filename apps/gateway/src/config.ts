@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
-import { InvalidConfigError } from '@mdg/model';
+import { InvalidConfigError, WRAPPED_SOL_MINT } from '@mdg/model';
 
-export type Role = 'engine' | 'edge';
-export const ROLES: readonly Role[] = ['engine', 'edge'];
+export type Role = 'engine' | 'edge' | 'worker';
+export const ROLES: readonly Role[] = ['engine', 'edge', 'worker'];
 
 /** Where trades come from (MDG_FEED). */
 export type FeedSpec =
+  | { kind: 'none' }
   | { kind: 'simulator' }
   | { kind: 'venues'; venues: ('binance' | 'coinbase')[] }
   | { kind: 'replay'; path: string; speed: number };
@@ -20,6 +21,12 @@ export interface GatewayConfig {
   /** Names this process in leases and logs. */
   readonly nodeId: string;
   readonly feed: FeedSpec;
+  /** MDG_FEED includes `ingest`: token trades pushed by indexers (HTTP POST /ingest/trades, Redis Stream). */
+  readonly ingest: boolean;
+  /** Track unknown tokens on their first ingested trade (quote token wrapped SOL). */
+  readonly autoTrack: { readonly quoteToken: string; readonly decimals: number } | undefined;
+  /** Registered tokens (embedded mode; with Redis they live there). */
+  readonly tokensFile: string;
   /** Venue endpoints (tests point them at loopback fakes). */
   readonly binanceUrl: string | undefined;
   readonly coinbaseUrl: string | undefined;
@@ -95,7 +102,9 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     redisUrl,
     redisKeyPrefix: read.text('MDG_REDIS_PREFIX', 'mdg:'),
     nodeId: read.text('MDG_NODE_ID', `${hostname()}-${process.pid}`),
-    feed: readFeed(read),
+    ...readFeedAndIngest(read),
+    autoTrack: read.flag('MDG_AUTO_TRACK_TOKENS', false) ? Object.freeze({ quoteToken: WRAPPED_SOL_MINT, decimals: read.integer('MDG_AUTO_TRACK_DECIMALS', 6, 0, 18) }) : undefined,
+    tokensFile: read.text('MDG_TOKENS_FILE', '.mdg/tokens.json'),
     binanceUrl: env['MDG_BINANCE_URL'] || undefined,
     coinbaseUrl: env['MDG_COINBASE_URL'] || undefined,
     engineLeaseTtlMs: read.integer('MDG_ENGINE_LEASE_TTL_MS', 3000, 500, 60_000),
@@ -125,15 +134,21 @@ function readRoles(read: Reader): ReadonlySet<Role> {
   const roles = new Set<Role>();
   for (const name of names) {
     if ((ROLES as readonly string[]).includes(name)) roles.add(name as Role);
-    else if (name === 'worker') read.problems.push('MDG_ROLES: the worker role (BullMQ jobs) is not available yet; use engine and/or edge');
-    else read.problems.push(`MDG_ROLES: unknown role ${JSON.stringify(name)} (engine, edge or all)`);
+    else read.problems.push(`MDG_ROLES: unknown role ${JSON.stringify(name)} (engine, edge, worker or all)`);
   }
   if (roles.size === 0 && read.problems.length === 0) read.problems.push('MDG_ROLES names no role');
   return roles;
 }
 
-function readFeed(read: Reader): FeedSpec {
-  const raw = read.text('MDG_FEED', 'simulator');
+function readFeedAndIngest(read: Reader): { feed: FeedSpec; ingest: boolean } {
+  const items = read.text('MDG_FEED', 'simulator').split(',').map((item) => item.trim());
+  const ingest = items.includes('ingest');
+  const rest = items.filter((item) => item !== 'ingest' && item !== '');
+  if (rest.length === 0) return { feed: { kind: 'none' }, ingest };
+  return { feed: readFeed(read, rest.join(',')), ingest };
+}
+
+function readFeed(read: Reader, raw: string): FeedSpec {
   if (raw === 'simulator') return { kind: 'simulator' };
   if (raw.startsWith('replay:')) {
     const speed = Number(read.text('MDG_REPLAY_SPEED', '1'));
@@ -143,7 +158,7 @@ function readFeed(read: Reader): FeedSpec {
   const venues = raw.split(',').map((name) => name.trim().toLowerCase());
   const known = venues.filter((name): name is 'binance' | 'coinbase' => name === 'binance' || name === 'coinbase');
   if (known.length !== venues.length || new Set(known).size !== known.length) {
-    read.problems.push(`MDG_FEED must be simulator, replay:<file.ndjson>, or a list of distinct venues from binance, coinbase (first = primary), got ${JSON.stringify(raw)}`);
+    read.problems.push(`MDG_FEED must be simulator, replay:<file.ndjson>, or a list of distinct venues from binance, coinbase (first = primary), each optionally with ingest; got ${JSON.stringify(raw)}`);
     return { kind: 'simulator' };
   }
   return { kind: 'venues', venues: known };

@@ -1,7 +1,8 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { AuthAttemptLimiter, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
 import type { MarketBus } from '@mdg/bus';
-import { Hub } from '@mdg/edge';
+import { Hub, type DeliveryObserver, type HubObserver } from '@mdg/edge';
+import type { HistoryService } from '@mdg/history';
 import type { HealthReport } from '@mdg/http';
 import type { Clock, InstrumentRegistry } from '@mdg/model';
 import { SocketIoPriceGateway } from '@mdg/socketio';
@@ -16,6 +17,10 @@ export interface EdgeNodeDeps {
   keyStore: KeyStore;
   connections: ConnectionRegistry;
   clock: Clock;
+  /** Metrics hooks (tick-to-wire latency, bus lag). */
+  observer?: DeliveryObserver & HubObserver;
+  /** Answers chart-live `history` / `since`; without it those subscriptions are refused. */
+  history?: HistoryService;
   log(line: string): void;
 }
 
@@ -28,11 +33,11 @@ export class EdgeNode {
 
   constructor(private readonly deps: EdgeNodeDeps) {
     const { config, app, bus, keyStore, connections, clock } = deps;
-    this.hub = new Hub(bus);
+    this.hub = new Hub(bus, undefined, deps.observer);
     const authLimiter = new AuthAttemptLimiter({ clock });
-    const shared = { app, hub: this.hub, keyStore, connections, authLimiter };
+    const shared = { app, hub: this.hub, keyStore, connections, authLimiter, observer: deps.observer };
     this.prices = new SocketIoPriceGateway({ ...shared, options: { maxConnectionsPerUser: config.maxConnectionsPerUser, onError: (error) => deps.log(`api-ws: ${error.message}`) } });
-    this.charts = new ChartLiveEndpoint({ ...shared, registry: deps.registry, options: { maxConnectionsPerPlan: { free: config.chartLiveConnectionsPerPlan, pro: config.chartLiveConnectionsPerPlan } }, onError: (error) => deps.log(`chart-live: ${error.message}`) });
+    this.charts = new ChartLiveEndpoint({ ...shared, registry: deps.registry, history: deps.history, options: { maxConnectionsPerPlan: { free: config.chartLiveConnectionsPerPlan, pro: config.chartLiveConnectionsPerPlan } }, onError: (error) => deps.log(`chart-live: ${error.message}`) });
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 import { candleStream, priceStream, type CandleEnvelope, type MarketBus } from '@mdg/bus';
 import { MarketEngine } from '@mdg/engine';
 import type { Feed } from '@mdg/feeds';
+import type { ClosedCandleQueue } from '@mdg/history';
 import type { HealthReport } from '@mdg/http';
 import { PRICE_SYMBOLS, TIMEFRAMES, type Clock, type InstrumentRegistry } from '@mdg/model';
 import { EngineOwnership, MarketPipeline, type EngineLease, type EngineStateStore, type StreamPosition } from '@mdg/pipeline';
@@ -14,6 +15,8 @@ export interface EngineNodeDeps {
   createFeed(): Feed;
   /** With Redis: one active engine at a time, state handed over through the store. */
   ownership?: { lease: EngineLease; stateStore: EngineStateStore };
+  /** Where final candles go for history (off the hot path). */
+  candleQueue?: ClosedCandleQueue;
   log(line: string): void;
 }
 
@@ -68,6 +71,10 @@ export class EngineNode {
     return this.active?.pipeline;
   }
 
+  feed(): Feed | undefined {
+    return this.active?.feed;
+  }
+
   status(): { role: 'owner' | 'standby'; epoch: number | undefined; takeovers: number } {
     return { role: this.active ? 'owner' : 'standby', epoch: this.active?.epoch, takeovers: this.takeovers };
   }
@@ -110,6 +117,8 @@ export class EngineNode {
     this.active = { epoch, engine, pipeline, feed };
     this.needFullCheckpoint = true;
     if (this.deps.ownership) pipeline.onPublish(() => this.checkpoint());
+    const queue = this.deps.candleQueue;
+    if (queue) pipeline.onPublish(({ candles }) => queue.enqueue(candles));
     await pipeline.start(feed, (error) => this.deps.log(`feed ${feed.name}: ${error.message}`));
     if (this.deps.ownership) {
       this.takeovers += 1;

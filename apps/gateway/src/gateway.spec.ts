@@ -137,6 +137,63 @@ describe('the embedded gateway, end to end', () => {
     }
   });
 
+  it('exposes Prometheus metrics that move with the traffic', async () => {
+    const socket = io(`${base}/api-ws`, { auth: { apiKey: gateway.demoKeys!.pro }, transports: ['websocket'] });
+    sockets.push(socket);
+    await new Promise((resolve) => socket.once('price-update', resolve));
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const body = await response.text();
+    const value = (pattern: RegExp) => Number(pattern.exec(body)?.[1]);
+    expect(value(/^mdg_connections\{protocol="socketio"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^mdg_engine_trades_processed_total (\d+)/m)).toBeGreaterThan(0);
+    expect(value(/^mdg_tick_to_wire_seconds_count\{protocol="socketio"\} (\d+)/m)).toBeGreaterThan(0);
+    expect(body).toMatch(/^nodejs_eventloop_lag_seconds /m);
+  });
+
+  it('answers a chart-live subscription with history, then a bot reconnecting with since gets exactly what it missed', async () => {
+    const token = gateway.registry.tokens()[1]!;
+    const url = `${base.replace('http', 'ws')}/ws/chart-live`;
+    const open = async () => {
+      const ws = new WebSocket(url, { headers: { 'x-api-key': gateway.demoKeys!.pro } });
+      raws.push(ws);
+      const messages: Record<string, unknown>[] = [];
+      ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+      await new Promise((resolve) => ws.once('open', resolve));
+      return { ws, messages };
+    };
+    // Let a few 1 s buckets close first.
+    await until(() => (feed.trades.length > 0 && Date.now() % 1000 < 500 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const first = await open();
+    first.ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1, history: 1000 }));
+    const history = await until(() => first.messages.find((m) => m['event'] === 'history'));
+    const candles = history['candles'] as (Candle & { closed: boolean })[];
+    expect(candles.length).toBeGreaterThanOrEqual(2);
+    expect(candles.every((candle) => candle.closed)).toBe(true);
+    const finalsSeen = () => [...candles.map((c) => c.time), ...first.messages.filter((m) => m['event'] === 'chart' && (m as unknown as ChartEvent).candle.closed).map((m) => (m as unknown as ChartEvent).candle.time)];
+    await until(() => (finalsSeen().length >= candles.length + 2 ? true : undefined), 10_000);
+    const seen = finalsSeen();
+    expect(new Set(seen).size).toBe(seen.length); // no candle repeated at the seam
+    for (let i = 1; i < seen.length; i += 1) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+    // The bot drops, misses a few buckets, and comes back with since = its last final.
+    const last = seen[seen.length - 1]!;
+    first.ws.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const second = await open();
+    second.ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1, since: last }));
+    const replay = await until(() => second.messages.find((m) => m['event'] === 'history'));
+    expect(replay['complete']).toBe(true);
+    const missed = (replay['candles'] as Candle[]).map((c) => c.time);
+    expect(missed.length).toBeGreaterThanOrEqual(1);
+    expect(missed.every((time) => time > last)).toBe(true);
+    const reference = new ReferenceCandles(gateway.registry, 1_000);
+    for (const { trade, nowMs } of feed.trades) reference.add(trade, nowMs);
+    const expectedTimes = reference.candles(token.tokenAddress, 1).map((c) => c.time).filter((time) => time > last && time <= missed[missed.length - 1]!);
+    expect(missed).toEqual(expectedTimes);
+  }, 30_000);
+
   it('serves /healthz, /readyz and /instruments', async () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
@@ -147,6 +204,9 @@ describe('the embedded gateway, end to end', () => {
     expect(instruments.prices.symbols).toHaveLength(20);
     expect(instruments.chartLive.tokens.map((t) => t.tokenAddress)).toEqual(gateway.registry.tokens().map((t) => t.tokenAddress));
     expect(instruments.chartLive.timeframes).toEqual([1, 5, 15, 30, 60, 300, 900, 1800, 3600, 14400, 86400]);
+    const page = await fetch(`${base}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain(gateway.demoKeys!.pro);
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
   });

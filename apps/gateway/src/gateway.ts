@@ -2,15 +2,20 @@ import * as uWS from 'uWebSockets.js';
 import type { KeyStore } from '@mdg/auth';
 import type { MarketBus } from '@mdg/bus';
 import { SIMULATED_TOKENS, type Feed } from '@mdg/feeds';
-import { registerHttpRoutes, registerNotFound, type HealthReport } from '@mdg/http';
+import { dashboardPage } from '@mdg/dashboard';
+import { registerHttpRoutes, registerIngestRoute, registerNotFound, type HealthReport } from '@mdg/http';
+import { GatewayMetrics } from '@mdg/metrics';
 import { InstrumentRegistry, systemClock, type Clock } from '@mdg/model';
 import type { GatewayConfig } from './config';
 import { issueDemoKeys, type DemoKeys } from './demo-keys';
 import { EdgeNode } from './edge-node';
 import { EngineNode } from './engine-node';
 import { createFeed } from './feed-factory';
+import { createHistoryInfrastructure, type HistoryInfrastructure } from './history-infrastructure';
 import { createInfrastructure, type Infrastructure } from './infrastructure';
+import { createIngestInfrastructure, type IngestInfrastructure } from './ingest-infrastructure';
 import { instrumentsView } from './instruments-view';
+import { metricSources } from './metric-sources';
 
 /** Seams for tests and other entry points; the defaults are what `npm start` runs. */
 export interface GatewayOverrides {
@@ -27,10 +32,10 @@ export interface GatewayOverrides {
  * role adds /api-ws and /ws/chart-live.
  */
 export class Gateway {
-  readonly registry = new InstrumentRegistry(SIMULATED_TOKENS);
   readonly app = uWS.App();
   readonly engine: EngineNode | undefined;
   readonly edge: EdgeNode | undefined;
+  readonly metrics: GatewayMetrics;
   demoKeys: DemoKeys | undefined;
   private listenSocket: uWS.us_listen_socket | undefined;
   private boundPort = 0;
@@ -38,24 +43,42 @@ export class Gateway {
 
   private constructor(
     private readonly config: GatewayConfig,
+    readonly registry: InstrumentRegistry,
     readonly infrastructure: Infrastructure,
+    private readonly historyInfrastructure: HistoryInfrastructure,
+    private readonly ingestInfrastructure: IngestInfrastructure,
+    private readonly clock: Clock,
     overrides: GatewayOverrides,
   ) {
-    const clock = overrides.clock ?? systemClock;
     this.log = overrides.log ?? ((line) => console.log(line));
     const { bus, keyStore, connections, ownership } = infrastructure;
+    this.metrics = new GatewayMetrics({ roles: [...config.roles], onError: (error) => this.log(`metrics: ${error.message}`) });
     if (config.roles.has('engine')) {
       const feed = overrides.feed;
-      this.engine = new EngineNode({ config, registry: this.registry, bus, clock, ownership, log: this.log, createFeed: () => feed ?? createFeed(config, this.registry, clock) });
+      this.engine = new EngineNode({ config, registry: this.registry, bus, clock, ownership, candleQueue: historyInfrastructure.queue, log: this.log, createFeed: () => feed ?? createFeed(config, this.registry, clock, ingestInfrastructure.createFeed()) });
     }
     if (config.roles.has('edge')) {
-      this.edge = new EdgeNode({ config, app: this.app, registry: this.registry, bus, keyStore, connections, clock, log: this.log });
+      this.edge = new EdgeNode({ config, app: this.app, registry: this.registry, bus, keyStore, connections, clock, observer: this.metrics.observer, history: historyInfrastructure.history, log: this.log });
     }
+    this.metrics.track(metricSources(infrastructure, this.engine, this.edge));
   }
 
   static async create(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
-    const infrastructure = await createInfrastructure(config, overrides);
-    return new Gateway(config, infrastructure, overrides);
+    const log = overrides.log ?? ((line: string) => console.log(line));
+    const clock = overrides.clock ?? systemClock;
+    const registry = new InstrumentRegistry(SIMULATED_TOKENS);
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      const infrastructure = await createInfrastructure(config, overrides);
+      closers.push(() => infrastructure.close());
+      const history = await createHistoryInfrastructure(config, log);
+      closers.push(() => history.close());
+      const ingest = await createIngestInfrastructure(config, registry, clock, log);
+      return new Gateway(config, registry, infrastructure, history, ingest, clock, { ...overrides, log });
+    } catch (error) {
+      for (const close of closers.reverse()) await close();
+      throw error;
+    }
   }
 
   get port(): number {
@@ -74,7 +97,15 @@ export class Gateway {
       health: () => ({ ok: true, reasons: [], details: { roles: [...this.config.roles], node: this.config.nodeId } }),
       readiness: () => this.readiness(),
       instruments: () => instrumentsView(this.registry),
+      metrics: () => this.metrics.render(),
+      // The demo key is embedded only while demo keys are on: every visitor of / can read it.
+      ...(this.edge ? { dashboard: () => dashboardPage({ demoKey: this.config.demoKeys ? this.demoKeys?.pro : undefined }) } : {}),
     });
+    const onTrades = this.ingestInfrastructure.onTrades;
+    if (this.edge && onTrades) {
+      const { keyStore } = this.infrastructure;
+      registerIngestRoute(this.app, { keyStore, registry: this.registry, clock: this.clock, onTrades, autoTrack: this.config.autoTrack, tokens: this.ingestInfrastructure.tokens, onError: (error) => this.log(`ingest: ${error.message}`) });
+    }
     registerNotFound(this.app);
     await this.engine?.start();
     this.boundPort = await this.listen();
@@ -98,6 +129,8 @@ export class Gateway {
     // uWS 20.30 has App.close() (closes every remaining socket, e.g. HTTP keep-alive) but its typings lack it.
     (this.app as unknown as { close(): void }).close();
     await this.engine?.stop();
+    await this.ingestInfrastructure.close();
+    await this.historyInfrastructure.close();
     await this.infrastructure.close();
   }
 

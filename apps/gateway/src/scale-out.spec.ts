@@ -213,6 +213,24 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     expect(edge!.isRunning()).toBe(true);
   }, 90_000);
 
+  it('persists closed candles through BullMQ and a worker process, and serves them as history on an edge', async () => {
+    const [, , edge] = await Promise.all([spawn('engine-1', 'engine'), spawn('worker-1', 'worker'), spawn('edge-a', 'edge')]);
+    const apiKey = await createKey('frank');
+    await sleep(4_000); // a few 1 s buckets close and travel engine → queue → worker → store
+    const ws = new WebSocket(`ws://127.0.0.1:${edge!.port}/ws/chart-live`, { headers: { 'x-api-key': apiKey } });
+    raws.push(ws);
+    const messages: Record<string, unknown>[] = [];
+    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ tokenAddress: TOKEN, timeframe: 1, history: 100 }));
+    const history = await until('the history event', () => messages.find((m) => m['event'] === 'history'));
+    const candles = history['candles'] as { time: number; closed: boolean }[];
+    expect(candles.length).toBeGreaterThanOrEqual(2);
+    expect(candles.every((candle) => candle.closed)).toBe(true);
+    const times = candles.map((candle) => candle.time);
+    expect([...new Set(times)].sort((a, b) => a - b)).toEqual(times);
+  }, 60_000);
+
   it('disconnects a revoked key on every edge within 2 s', async () => {
     const [, edgeA, edgeB] = await within(40_000, 'spawn', Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge'), spawn('edge-b', 'edge')]));
     const apiKey = await within(10_000, 'create key', createKey('erin'));

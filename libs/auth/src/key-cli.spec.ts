@@ -204,3 +204,16 @@ describe('runKeysCommand on a keys file, as `npm run mdg -- keys` would use it',
     }
   });
 });
+
+describe('keys create --scope', () => {
+  it('stores the scopes on the record (ingest keys)', async () => {
+    const { MemoryKeyStore } = await import('./memory-key-store');
+    const store = new MemoryKeyStore();
+    const lines: string[] = [];
+    expect(await runKeysCommand(['keys', 'create', '--user', 'indexer', '--plan', 'free', '--scope', 'ingest'], store, (line) => lines.push(line))).toBe(0);
+    const [record] = await store.list();
+    expect(record!.scopes).toEqual(['ingest']);
+    expect(lines[0]).toContain('scopes ingest');
+    await store.close();
+  });
+});

@@ -1,10 +1,11 @@
+import { CliUsageError, formatColumns, parseCliArgs, requireOption, type ParsedCliArgs } from '@mdg/cli-args';
 import { KeyStoreError } from '@mdg/model';
 import { apiKeyPrefix, isWellFormedApiKey } from './api-key';
 import type { ApiKeyRecord, KeyStore, Plan } from './key-store';
 
 export const KEYS_USAGE = [
   'Usage: mdg keys <command>',
-  '  keys create --user USER --plan pro|free [--test] [--inactive]   create a key; it is shown once',
+  '  keys create --user USER --plan pro|free [--test] [--inactive] [--scope ingest]   create a key; it is shown once',
   '  keys revoke KEY_OR_PREFIX                                      revoke by whole key, prefix (ci_live_AbC123) or hash',
   '  keys list                                                      list keys (prefixes only, never secrets)',
   '  keys plan --user USER --plan pro|free [--inactive]             change the plan of every key of a user',
@@ -14,15 +15,9 @@ export const KEYS_USAGE = [
 /** Exit codes: 0 done, 1 failed (nothing matched, store error), 2 bad arguments. */
 export const KEYS_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-class UsageError extends Error {}
+type ParsedArgs = ParsedCliArgs;
 
-interface ParsedArgs {
-  positional: string[];
-  options: Map<string, string | true>;
-}
-
-const VALUE_OPTIONS = new Set(['user', 'plan']);
-const FLAG_OPTIONS = new Set(['test', 'inactive']);
+const FLAG_OPTIONS: ReadonlySet<string> = new Set(['test', 'inactive']);
 
 /**
  * `mdg keys ...`: create, revoke, list and re-plan API keys. `args` are the words after
@@ -35,7 +30,7 @@ export async function runKeysCommand(args: readonly string[], store: KeyStore, o
   try {
     switch (command) {
       case 'create':
-        return await create(parse(rest, ['user', 'plan', 'test', 'inactive'], 0), store, out);
+        return await create(parse(rest, ['user', 'plan', 'test', 'inactive', 'scope'], 0), store, out);
       case 'revoke':
         return await revoke(parse(rest, [], 1), store, out);
       case 'list':
@@ -48,12 +43,12 @@ export async function runKeysCommand(args: readonly string[], store: KeyStore, o
         out(KEYS_USAGE);
         return KEYS_EXIT.ok;
       case undefined:
-        throw new UsageError('missing command');
+        throw new CliUsageError('missing command');
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+        throw new CliUsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof KeyStoreError && error.reason === 'invalid-argument')) {
+    if (error instanceof CliUsageError || (error instanceof KeyStoreError && error.reason === 'invalid-argument')) {
       out(`error: ${error.message}`);
       out(KEYS_USAGE);
       return KEYS_EXIT.usage;
@@ -67,12 +62,14 @@ export async function runKeysCommand(args: readonly string[], store: KeyStore, o
 }
 
 async function create(args: ParsedArgs, store: KeyStore, out: (line: string) => void): Promise<number> {
-  const userId = requireValue(args, 'user');
+  const userId = requireOption(args, 'user');
   const planName = requirePlan(args);
   const mode = args.options.has('test') ? 'test' : 'live';
   const planActive = !args.options.has('inactive');
-  const { apiKey, record } = await store.create({ userId, plan: planName, planActive, mode });
-  out(`Created a ${mode} API key for user ${record.userId} (plan ${describePlan(record)}):`);
+  const scope = args.options.get('scope');
+  const scopes = typeof scope === 'string' ? scope.split(',').map((one) => one.trim()).filter((one) => one.length > 0) : undefined;
+  const { apiKey, record } = await store.create({ userId, plan: planName, planActive, mode, scopes });
+  out(`Created a ${mode} API key for user ${record.userId} (plan ${describePlan(record)}${scopes ? `, scopes ${scopes.join(',')}` : ''}):`);
   out('');
   out(`  ${apiKey}`);
   out('');
@@ -112,15 +109,14 @@ async function list(_args: ParsedArgs, store: KeyStore, out: (line: string) => v
       record.revokedAt === undefined ? '-' : new Date(record.revokedAt).toISOString(),
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) out(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  for (const line of formatColumns(rows)) out(line);
   const active = records.filter((record) => record.revokedAt === undefined).length;
   out(`${records.length} key(s), ${active} active.`);
   return KEYS_EXIT.ok;
 }
 
 async function plan(args: ParsedArgs, store: KeyStore, out: (line: string) => void): Promise<number> {
-  const userId = requireValue(args, 'user');
+  const userId = requireOption(args, 'user');
   const planName = requirePlan(args);
   const planActive = !args.options.has('inactive');
   const updated = await store.setPlan(userId, { plan: planName, planActive });
@@ -136,42 +132,13 @@ function describePlan(record: Pick<ApiKeyRecord, 'plan' | 'planActive'>): string
   return record.planActive ? record.plan : `${record.plan} (inactive)`;
 }
 
-function requireValue(args: ParsedArgs, name: string): string {
-  const value = args.options.get(name);
-  if (typeof value !== 'string') throw new UsageError(`--${name} is required`);
-  return value;
-}
-
 function requirePlan(args: ParsedArgs): Plan {
-  const value = requireValue(args, 'plan');
-  if (value !== 'pro' && value !== 'free') throw new UsageError(`--plan must be pro or free, got ${JSON.stringify(value)}`);
+  const value = requireOption(args, 'plan');
+  if (value !== 'pro' && value !== 'free') throw new CliUsageError(`--plan must be pro or free, got ${JSON.stringify(value)}`);
   return value;
 }
 
-/** `--name value`, `--name=value` and `--flag`; unknown or repeated options and extra words are usage errors. */
+/** The keys commands take at most one positional word, a key or prefix to revoke. */
 function parse(words: readonly string[], allowed: readonly string[], positionalCount: number): ParsedArgs {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (!word.startsWith('--')) {
-      positional.push(word);
-      continue;
-    }
-    const eq = word.indexOf('=');
-    const name = eq === -1 ? word.slice(2) : word.slice(2, eq);
-    if (!allowed.includes(name)) throw new UsageError(`unknown option --${name}`);
-    if (options.has(name)) throw new UsageError(`--${name} given twice`);
-    if (FLAG_OPTIONS.has(name)) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      options.set(name, true);
-    } else if (VALUE_OPTIONS.has(name)) {
-      const value = eq === -1 ? words[++i] : word.slice(eq + 1);
-      if (value === undefined || value === '' || (eq === -1 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    }
-  }
-  if (positional.length < positionalCount) throw new UsageError(positionalCount === 1 ? 'missing KEY_OR_PREFIX' : 'missing argument');
-  if (positional.length > positionalCount) throw new UsageError(`unexpected argument ${JSON.stringify(positional[positionalCount])}`);
-  return { positional, options };
+  return parseCliArgs(words, { allowed, flags: FLAG_OPTIONS, positionalCount, positionalName: 'KEY_OR_PREFIX' });
 }

@@ -66,4 +66,15 @@ describe('Hub', () => {
     expect(hub.since('price:BTC', 2, 4)).toBeUndefined(); // other epoch
     expect(hub.since('price:ETH', 1, 0)).toBeUndefined();
   });
+
+  it('tells its observer about every envelope the bus hands it, before fencing and before the listeners', () => {
+    const bus = new MemoryMarketBus();
+    const order: string[] = [];
+    const hub = new Hub(bus, undefined, { onReceived: (e) => order.push(`observed ${e.epoch}/${e.seq}`) });
+    hub.attach('price:BTC', (e) => order.push(`delivered ${e.epoch}/${e.seq}`));
+    for (const e of [envelope(1), envelope(1), envelope(2)]) bus.publish(e);
+    bus.publish(envelope(1, 1, 'price:ETH')); // nobody attached: never subscribed, never observed
+    expect(order).toEqual(['observed 1/1', 'delivered 1/1', 'observed 1/1', 'observed 1/2', 'delivered 1/2']);
+    expect(hub.stats().stale).toBe(1);
+  });
 });

@@ -1,4 +1,5 @@
 import type { Envelope, MarketBus, StreamId } from '@mdg/bus';
+import type { HubObserver } from './delivery-observer';
 
 /** What a listener learns besides the envelope. */
 export interface DeliveryInfo {
@@ -36,9 +37,14 @@ export class Hub {
   private gaps = 0;
   private stale = 0;
 
+  /**
+   * @param recentLimit envelopes kept per stream for `since` (slow-client catch-up).
+   * @param observer told about every envelope received (metrics: bus lag); none by default.
+   */
   constructor(
     private readonly bus: MarketBus,
     private readonly recentLimit = 16,
+    private readonly observer?: HubObserver,
   ) {}
 
   /** Adds a listener; the first listener of a stream subscribes it on the bus. Returns detach. */
@@ -92,6 +98,8 @@ export class Hub {
   }
 
   private receive(state: StreamState, envelope: Envelope): void {
+    // Before fencing: a duplicate or deposed envelope still crossed the bus, and its lag counts.
+    if (this.observer !== undefined) this.observer.onReceived(envelope);
     if (envelope.epoch < state.epoch || (envelope.epoch === state.epoch && envelope.seq <= state.seq)) {
       this.stale += 1;
       return;

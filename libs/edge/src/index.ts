@@ -1,2 +1,3 @@
 export * from './hub';
 export * from './inbound-rate-limiter';
+export * from './delivery-observer';

@@ -1,1 +1,3 @@
 export * from './http-routes';
+export * from './read-request-body';
+export * from './ingest-route';

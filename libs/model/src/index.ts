@@ -25,3 +25,7 @@ export * from './errors/venue-stale-error';
 export * from './errors/venue-rejected-error';
 export * from './errors/service-unavailable-error';
 export * from './errors/market-bus-error';
+export * from './errors/invalid-history-error';
+export * from './errors/candle-store-error';
+export * from './errors/token-not-tracked-error';
+export * from './errors/token-store-error';

@@ -7,3 +7,7 @@ export * from './redis-connection-registry';
 export * from './redis-key-store';
 export * from './redis-engine-lease';
 export * from './redis-engine-state-store';
+export * from './ingest-stream-format';
+export * from './xadd-trades';
+export * from './redis-stream-trade-feed';
+export * from './redis-token-registry';

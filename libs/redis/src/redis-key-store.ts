@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import { hashApiKey, isWellFormedApiKey, MemoryKeyStore, type ApiKeyRecord, type KeyVerdict } from '@mdg/auth';
-import { InvalidConfigError, KeyStoreError, type Clock } from '@mdg/model';
-import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
+import { KeyStoreError, type Clock } from '@mdg/model';
+import type { RedisConnection, RedisReconnectOptions } from './create-redis-client';
 import { assertKeyPrefix } from './key-prefix';
 import { decodeKeyRecord, encodeKeyRecord } from './key-record-codec';
 import { COMMIT_KEYS_SCRIPT, LOAD_KEYS_SCRIPT } from './key-store-scripts';
 import { RedisScript } from './redis-script';
-import { waitUntilReady } from './wait-until-ready';
+import { MAX_COMMIT_ATTEMPTS } from './max-commit-attempts';
+import { RedisTableSync } from './redis-table-sync';
 
 export interface RedisKeyStoreOptions {
   connection: RedisConnection;
@@ -38,9 +39,6 @@ interface LoadedKeys {
   table: Map<string, ApiKeyRecord>;
 }
 
-/** Optimistic writes give up after this many lost races with other writers in a row. */
-const MAX_COMMIT_ATTEMPTS = 16;
-
 const loadScript = new RedisScript(LOAD_KEYS_SCRIPT);
 const commitScript = new RedisScript(COMMIT_KEYS_SCRIPT);
 
@@ -64,89 +62,55 @@ const commitScript = new RedisScript(COMMIT_KEYS_SCRIPT);
  * notifications, which @mdg/auth does not export directly.
  */
 export class RedisKeyStore extends MemoryKeyStore {
+  private readonly sync: RedisTableSync<KeyStoreError>;
   private readonly commands: Redis;
-  private readonly subscriber: Redis;
   private readonly versionKey: string;
   private readonly indexKey: string;
   private readonly recordKeyPrefix: string;
   private readonly eventsChannel: string;
-  private readonly reconcileTimer: NodeJS.Timeout | undefined;
   /** The version this node's table reflects. */
   private appliedVersion = 0;
-  /** Every change of the table runs through this chain, so a slow load never overwrites a newer change. */
-  private queue: Promise<unknown> = Promise.resolve();
-  private reconcileQueued = false;
-  /** The subscriber listens to the events channel (reset when its connection drops). */
-  private subscribed = false;
-  /** Background failures are reported once per outage, not once per attempt. */
-  private failing = false;
-  private connectionErrors = 0;
 
   constructor(options: RedisKeyStoreOptions) {
     super({ clock: options.clock });
     assertKeyPrefix(options.keyPrefix, 'RedisKeyStore');
-    const reconcileIntervalMs = options.reconcileIntervalMs ?? 2000;
-    const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
-    const problems: string[] = [];
-    if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 0) problems.push(`reconcileIntervalMs must be a non-negative integer, got ${reconcileIntervalMs}`);
-    if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) problems.push(`commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
-    if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisKeyStore: ${problem}`));
     this.versionKey = `${options.keyPrefix}keys:version`;
     this.indexKey = `${options.keyPrefix}keys:index`;
     this.recordKeyPrefix = `${options.keyPrefix}keys:`;
     this.eventsChannel = `${options.keyPrefix}keys:events`;
-
-    const name = options.name ?? 'mdg-keys';
-    this.commands = createRedisClient(options.connection, `${name}-cmd`, options.reconnect, {
-      commandTimeout: commandTimeoutMs,
-      autoResendUnfulfilledCommands: false,
+    this.sync = new RedisTableSync<KeyStoreError>({
+      ownerName: 'RedisKeyStore',
+      ...options, // connection, commandTimeoutMs, reconnect
+      eventsChannel: this.eventsChannel,
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 2000,
+      name: options.name ?? 'mdg-keys',
+      createIoError: (detail, errorOptions) => new KeyStoreError('io', detail, errorOptions),
+      owner: {
+        isClosed: () => this.closed,
+        reportError: (error) => this.reportError(error),
+        resync: () => void this.sync.exclusive(() => this.reloadInBackground()),
+        onEvent: (message) => this.onEvent(message),
+        // The version counter is cheap to read: a full load only when it moved unnoticed.
+        reconcile: () =>
+          this.sync.scheduleCoalesced(async () => {
+            const stored = Number((await this.commands.get(this.versionKey)) ?? '0');
+            if (stored !== this.appliedVersion) await this.reload();
+          }, 'checking the key store version failed'),
+      },
     });
-    this.subscriber = createRedisClient(options.connection, `${name}-sub`, options.reconnect, {
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-    });
-    // Every failed reconnection attempt emits an error; what matters (reads and reloads that
-    // fail) is reported through onError, once per outage.
-    for (const client of [this.commands, this.subscriber]) {
-      client.on('error', () => {
-        this.connectionErrors += 1;
-      });
-    }
-    this.subscriber.on('ready', () => void this.onSubscriberReady());
-    this.subscriber.on('close', () => {
-      this.subscribed = false;
-    });
-    // Events may have been missed while a connection was down: catch up once both are usable
-    // again (after subscribing, so that nothing falls between the reload and the first event).
-    this.commands.on('ready', () => {
-      if (this.subscribed) void this.exclusive(() => this.reloadInBackground());
-    });
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.eventsChannel) this.onEvent(message);
-    });
-    if (reconcileIntervalMs > 0) {
-      this.reconcileTimer = setInterval(() => this.scheduleReconcile(), reconcileIntervalMs);
-      this.reconcileTimer.unref();
-    }
+    this.commands = this.sync.commands;
   }
 
   /** A connected store holding every stored key, or ServiceUnavailableError after `connectTimeoutMs` (default 10000). */
   static async open(options: RedisKeyStoreOptions & { connectTimeoutMs?: number }): Promise<RedisKeyStore> {
     const store = new RedisKeyStore(options);
-    try {
-      const timeout = options.connectTimeoutMs ?? 10_000;
-      await Promise.all([waitUntilReady(store.commands, timeout, 'the key store'), waitUntilReady(store.subscriber, timeout, 'the key store subscriber')]);
-      await store.exclusive(() => store.reload());
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
+    await store.sync.connect(store, options.connectTimeoutMs ?? 10_000, 'the key store', () => store.reload());
     return store;
   }
 
   /** The version of the stored keys this node reflects, how many keys it holds, and connection errors seen. */
   stats(): { version: number; keys: number; connectionErrors: number } {
-    return { version: this.appliedVersion, keys: this.current.size, connectionErrors: this.connectionErrors };
+    return { version: this.appliedVersion, keys: this.current.size, connectionErrors: this.sync.connectionErrors };
   }
 
   override async verify(apiKey: string): Promise<KeyVerdict> {
@@ -156,20 +120,19 @@ export class RedisKeyStore extends MemoryKeyStore {
     // Known here and revoked: final. Unknown here: it may have been created on another node a
     // moment ago, its event still on the way, so ask Redis before refusing.
     if (this.current.has(keyHash)) return verdict;
-    await this.exclusive(() => this.fetch([keyHash]));
+    await this.sync.exclusive(() => this.fetch([keyHash]));
     return super.verify(apiKey);
   }
 
   override async close(): Promise<void> {
     if (this.closed) return;
     await super.close();
-    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
-    await Promise.all([closeRedisClient(this.commands), closeRedisClient(this.subscriber)]);
+    await this.sync.close();
   }
 
   /** Loads, mutates and commits with a compare-and-set on the version; reloads and re-applies when another writer won. */
   protected override transact<T>(mutation: (table: KeyTable) => KeyMutation<T>): Promise<T> {
-    return this.exclusive(async () => {
+    return this.sync.exclusive(async () => {
       for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
         this.assertOpen();
         const loaded = await this.load();
@@ -193,28 +156,6 @@ export class RedisKeyStore extends MemoryKeyStore {
     });
   }
 
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  private async onSubscriberReady(): Promise<void> {
-    try {
-      await this.subscriber.subscribe(this.eventsChannel);
-    } catch (error) {
-      if (this.closed || this.subscriber.status !== 'ready') return;
-      this.reportBackground(`subscribing to ${this.eventsChannel} failed: ${(error as Error).message}`, error);
-      this.subscriber.disconnect(true);
-      return;
-    }
-    this.subscribed = true;
-    if (this.commands.status === 'ready') await this.exclusive(() => this.reloadInBackground());
-  }
-
   private onEvent(message: string): void {
     let event: { v?: unknown; h?: unknown };
     try {
@@ -229,9 +170,9 @@ export class RedisKeyStore extends MemoryKeyStore {
       this.reportError(new KeyStoreError('corrupt', `an event on ${this.eventsChannel} has no version or key hashes`));
       return;
     }
-    void this.exclusive(async () => {
-      if (this.closed || version <= this.appliedVersion) return;
-      try {
+    void this.sync.exclusive(async () => {
+      if (version <= this.appliedVersion) return;
+      await this.sync.runInBackground(async () => {
         if (version === this.appliedVersion + 1) {
           await this.fetch(hashes as string[]);
           this.appliedVersion = version;
@@ -239,37 +180,12 @@ export class RedisKeyStore extends MemoryKeyStore {
           // Missed at least one event: only a full load is sure to be complete.
           await this.reload();
         }
-        this.failing = false;
-      } catch (error) {
-        this.reportBackground(`applying a key change event failed: ${(error as Error).message}`, error);
-      }
+      }, 'applying a key change event failed');
     });
   }
 
-  private scheduleReconcile(): void {
-    if (this.reconcileQueued || this.closed) return;
-    this.reconcileQueued = true;
-    void this.exclusive(async () => {
-      this.reconcileQueued = false;
-      if (this.closed) return;
-      try {
-        const stored = Number((await this.commands.get(this.versionKey)) ?? '0');
-        if (stored !== this.appliedVersion) await this.reload();
-        this.failing = false;
-      } catch (error) {
-        this.reportBackground(`checking the key store version failed: ${(error as Error).message}`, error);
-      }
-    });
-  }
-
-  private async reloadInBackground(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.reload();
-      this.failing = false;
-    } catch (error) {
-      this.reportBackground(`reloading the keys failed: ${(error as Error).message}`, error);
-    }
+  private reloadInBackground(): Promise<void> {
+    return this.sync.runInBackground(() => this.reload(), 'reloading the keys failed');
   }
 
   /** Replaces the table with the stored state (or restores Redis from this copy when Redis went back in time). */
@@ -401,11 +317,5 @@ export class RedisKeyStore extends MemoryKeyStore {
       this.reportError(error instanceof KeyStoreError ? error : new KeyStoreError('corrupt', String(error), { cause: error }));
       return undefined;
     }
-  }
-
-  private reportBackground(detail: string, cause: unknown): void {
-    if (this.closed || this.failing) return;
-    this.failing = true;
-    this.reportError(new KeyStoreError('io', detail, { cause }));
   }
 }

@@ -40,6 +40,11 @@ export class PriceSubscription {
     return { leave, join: [] };
   }
 
+  /** How many symbols the connection receives now. */
+  get size(): number {
+    return this.current.size;
+  }
+
   has(symbol: PriceSymbol): boolean {
     return this.current.has(symbol);
   }

@@ -51,6 +51,8 @@ export interface SocketIoGatewayOptions {
   onError?: (error: Error) => void;
   /** Time source of the inbound rate limiter. Default: the system clock. */
   clock?: Clock;
+  /** Benchmarks only: price updates also carry `t` (envelope.acceptedAt) and `tp` (publishedAt). Default false. */
+  benchStamp?: boolean;
 }
 
 export type ResolvedSocketIoGatewayOptions = Readonly<Required<SocketIoGatewayOptions>>;
@@ -86,6 +88,7 @@ export function resolveSocketIoGatewayOptions(options: SocketIoGatewayOptions = 
     remoteAddress: options.remoteAddress ?? defaultRemoteAddress,
     onError: options.onError ?? defaultOnError,
     clock: options.clock ?? systemClock,
+    benchStamp: options.benchStamp ?? false,
   };
   const problems: string[] = [];
   const positiveInteger = (name: keyof SocketIoGatewayOptions, value: number): void => {
@@ -112,6 +115,7 @@ export function resolveSocketIoGatewayOptions(options: SocketIoGatewayOptions = 
   if (typeof resolved.connectionPool !== 'string' || resolved.connectionPool === '') problems.push('connectionPool must be a non-empty string');
   if (typeof resolved.remoteAddress !== 'function') problems.push('remoteAddress must be a function');
   if (typeof resolved.onError !== 'function') problems.push('onError must be a function');
+  if (typeof resolved.benchStamp !== 'boolean') problems.push('benchStamp must be a boolean');
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return Object.freeze(resolved);
 }

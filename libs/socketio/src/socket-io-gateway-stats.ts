@@ -1,5 +1,8 @@
 import type { RefusalCode } from './connection-refused-error';
 
+/** The server → client events of `/api-ws` (a fixed set: metrics use it as a label). */
+export type SocketIoEvent = 'initial-prices' | 'price-update';
+
 /** Counters of one SocketIoPriceGateway since it was constructed (gauges where noted). */
 export interface SocketIoGatewayStats {
   /** Gauge: authenticated sockets connected now. */
@@ -30,6 +33,13 @@ export interface SocketIoGatewayStats {
   invalidEnvelopes: number;
   /** `initial-prices` plus `price-update` messages handed to the transport (recipients counted at publish time). */
   messagesSent: number;
+  /** Gauge: (connection, symbol) pairs delivered now (a connection that never subscribed counts all 20). */
+  subscriptions: number;
+  /**
+   * Messages and bytes handed to the transport, by event. Bytes are the Socket.IO packet as
+   * framed on a WebSocket (a broadcast's frame counted once per recipient).
+   */
+  sent: Record<SocketIoEvent, { messages: number; bytes: number }>;
   /** Broadcasts published with one uWS `app.publish` (one room, no exceptions). */
   fastPathBroadcasts: number;
   /** Broadcasts written socket by socket (several rooms or exceptions). */

@@ -1,6 +1,6 @@
 import { authenticateApiKey, type AuthAttemptLimiter, type ConnectionLease, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
 import { priceStream, type Envelope } from '@mdg/bus';
-import { InboundRateLimiter, type Hub } from '@mdg/edge';
+import { InboundRateLimiter, type DeliveryObserver, type Hub } from '@mdg/edge';
 import { PRICE_SYMBOLS, type PriceSymbol } from '@mdg/model';
 import { Server, type Event, type Namespace, type ServerOptions, type Socket } from 'socket.io';
 import type { TemplatedApp } from 'uWebSockets.js';
@@ -21,6 +21,8 @@ export interface SocketIoPriceGatewayDeps {
   connections: ConnectionRegistry;
   authLimiter: AuthAttemptLimiter;
   options?: SocketIoGatewayOptions;
+  /** Told about every price update handed to sockets (metrics: tick-to-wire latency). Default: none, at no cost. */
+  observer?: DeliveryObserver;
 }
 
 /** The answer to a `subscribe`/`unsubscribe` sent with an ack callback. */
@@ -59,7 +61,7 @@ interface ClientSession {
   readonly inbound: InboundRateLimiter;
 }
 
-type Counters = Omit<SocketIoGatewayStats, 'connections' | 'engineConnections' | 'refusals' | 'fastPathBroadcasts' | 'slowPathBroadcasts'>;
+type Counters = Omit<SocketIoGatewayStats, 'connections' | 'engineConnections' | 'refusals' | 'fastPathBroadcasts' | 'slowPathBroadcasts' | 'subscriptions' | 'sent'>;
 
 /**
  * PROTOCOL.md section A: Socket.IO namespace `/api-ws` on an existing uWS app.
@@ -86,7 +88,10 @@ export class SocketIoPriceGateway {
   private readonly authLimiter: AuthAttemptLimiter;
   private readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   private readonly nsp: GatewayNamespace;
-  private readonly broadcasts: BroadcastCounters = { fastPath: 0, slowPath: 0, recipients: 0 };
+  private readonly observer: DeliveryObserver | undefined;
+  private readonly broadcasts: BroadcastCounters = { fastPath: 0, slowPath: 0, recipients: 0, bytes: 0 };
+  /** `initial-prices` bytes (their count is `counters.messagesSent`: nothing else is sent socket by socket). */
+  private initialPricesBytes = 0;
   private readonly counters: Counters = {
     accepted: 0,
     badPayloads: 0,
@@ -123,6 +128,7 @@ export class SocketIoPriceGateway {
     this.keyStore = deps.keyStore;
     this.connections = deps.connections;
     this.authLimiter = deps.authLimiter;
+    this.observer = deps.observer;
     const serverOptions: Partial<ServerOptions> = {
       path: this.options.path,
       serveClient: this.options.serveClient,
@@ -196,7 +202,18 @@ export class SocketIoPriceGateway {
       messagesSent: this.counters.messagesSent + this.broadcasts.recipients,
       fastPathBroadcasts: this.broadcasts.fastPath,
       slowPathBroadcasts: this.broadcasts.slowPath,
+      subscriptions: this.countSubscriptions(),
+      sent: {
+        'initial-prices': { messages: this.counters.messagesSent, bytes: this.initialPricesBytes },
+        'price-update': { messages: this.broadcasts.recipients, bytes: this.broadcasts.bytes },
+      },
     };
+  }
+
+  private countSubscriptions(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) count += session.subscription.size;
+    return count;
   }
 
   private async shutdown(): Promise<void> {
@@ -236,7 +253,7 @@ export class SocketIoPriceGateway {
 
   /** Caches the envelope's update when it is newer than the cached one; returns it then. */
   private remember(symbol: PriceSymbol, envelope: Envelope): PriceUpdate | undefined {
-    const update = priceUpdateFromEnvelope(symbol, envelope);
+    const update = priceUpdateFromEnvelope(symbol, envelope, this.options.benchStamp);
     if (update === undefined) {
       this.counters.invalidEnvelopes += 1;
       return undefined;
@@ -250,9 +267,15 @@ export class SocketIoPriceGateway {
   private onEnvelope(symbol: PriceSymbol, envelope: Envelope): void {
     const update = this.remember(symbol, envelope);
     if (update === undefined) return;
+    const recipientsBefore = this.broadcasts.recipients;
+    const bytesBefore = this.broadcasts.bytes;
     // Exactly one room, no exceptions: UwsRoomAdapter's fast path (one app.publish).
     this.nsp.to(symbol).emit('price-update', update);
     this.counters.updatesBroadcast += 1;
+    if (this.observer === undefined) return;
+    // The adapter broadcasts synchronously inside emit(): the counter deltas are this update's.
+    const recipients = this.broadcasts.recipients - recipientsBefore;
+    if (recipients > 0) this.observer.onDelivered('socketio', envelope, recipients, (this.broadcasts.bytes - bytesBefore) / recipients);
   }
 
   private snapshot(): PriceUpdate[] {
@@ -361,8 +384,11 @@ export class SocketIoPriceGateway {
     socket.on('unsubscribe', (...args) => this.onSymbolsMessage(session, 'unsubscribe', args));
     // Snapshot and room joins in the same tick: no update can fall between them, so the first
     // price-update of a symbol has the seq right after the one in initial-prices.
-    socket.emit('initial-prices', this.snapshot());
+    const snapshot = this.snapshot();
+    socket.emit('initial-prices', snapshot);
     this.counters.messagesSent += 1;
+    // Socket.IO encodes inside emit and does not tell the size; once per connection, encoding again is cheap.
+    this.initialPricesBytes += initialPricesFrameBytes(this.nsp.name, snapshot);
     socket.join([...PRICE_SYMBOLS]);
   }
 
@@ -455,4 +481,9 @@ export class SocketIoPriceGateway {
     const detail = error instanceof Error ? error.message : String(error);
     this.options.onError(new Error(`${context}: ${detail}`, { cause: error }));
   }
+}
+
+/** The `initial-prices` packet as a WebSocket text frame: `42<namespace>,["initial-prices",[...]]`. */
+function initialPricesFrameBytes(namespace: string, updates: PriceUpdate[]): number {
+  return Buffer.byteLength(`42${namespace},`) + Buffer.byteLength(JSON.stringify(['initial-prices', updates]));
 }

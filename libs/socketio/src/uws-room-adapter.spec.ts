@@ -15,7 +15,7 @@ describe('UwsRoomAdapter', () => {
 
     beforeEach(async () => {
       app = uWS.App();
-      counters = { fastPath: 0, slowPath: 0, recipients: 0 };
+      counters = { fastPath: 0, slowPath: 0, recipients: 0, bytes: 0 };
       server = new Server({ adapter: UwsRoomAdapter.bindTo(app, counters), serveClient: false });
       server.attachApp(app);
       server.of('/rooms').on('connection', (socket) => {

@@ -11,6 +11,8 @@ export interface BroadcastCounters {
   slowPath: number;
   /** Room members at publish time: messages handed to uWS / Engine.IO, before any backpressure drop. */
   recipients: number;
+  /** Bytes handed over: each broadcast's frame size (as sent on a WebSocket) times its recipients. */
+  bytes: number;
 }
 
 /** The separator Socket.IO's own uWS integration puts between namespace and room in topic names. */
@@ -135,8 +137,10 @@ export class UwsRoomAdapter extends Adapter {
         if (socket !== undefined) (socket.client as unknown as EngineWriter).writeToEngine(encoded, writeOptions);
       }
     }
+    const recipients = room === undefined ? this.sids.size : (members?.size ?? 0);
     this.counters.fastPath += 1;
-    this.counters.recipients += room === undefined ? this.sids.size : (members?.size ?? 0);
+    this.counters.recipients += recipients;
+    this.counters.bytes += recipients * frameBytes(encoded);
   }
 
   /** The general case: every target socket individually, through Engine.IO (what the in-memory adapter does). */
@@ -153,6 +157,7 @@ export class UwsRoomAdapter extends Adapter {
     }
     this.counters.slowPath += 1;
     this.counters.recipients += targets.length;
+    this.counters.bytes += targets.length * frameBytes(encoded);
   }
 
   private targets(opts: BroadcastOptions): Socket[] {
@@ -218,4 +223,11 @@ export class UwsRoomAdapter extends Adapter {
     if (members.delete(id)) this.emit('leave-room', room, id);
     if (members.size === 0 && this.rooms.delete(room)) this.emit('delete-room', room);
   }
+}
+
+/** Size of an encoded packet as WebSocket frames: text parts carry Engine.IO's one-byte "4" prefix. */
+function frameBytes(encoded: readonly (string | Uint8Array)[]): number {
+  let bytes = 0;
+  for (const part of encoded) bytes += typeof part === 'string' ? Buffer.byteLength(part) + 1 : part.byteLength;
+  return bytes;
 }

@@ -9,3 +9,5 @@ export * from './wait';
 export * from './engine-lease-contract';
 export * from './engine-state-store-contract';
 export * from './candle-store-contract';
+export * from './token-registry-contract';
+export * from './expect-same-candles';

@@ -1,6 +1,7 @@
 import { authenticateApiKey, type AuthAttemptLimiter, type ConnectionLease, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
 import { candleStream, type Envelope, type StreamId } from '@mdg/bus';
-import { InboundRateLimiter, type Hub } from '@mdg/edge';
+import { InboundRateLimiter, type DeliveryObserver, type Hub } from '@mdg/edge';
+import { historyProblem, type HistoryService } from '@mdg/history';
 import type { InstrumentRegistry, Timeframe, TokenInstrument } from '@mdg/model';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import {
@@ -17,6 +18,7 @@ import {
 import { resolveChartLiveOptions, type ChartLiveOptions, type ResolvedChartLiveOptions } from './chart-live-options';
 import { ChartLiveSession, type Admission, type ChartLiveRefusalReason, type ChartLiveUserData } from './chart-live-session';
 import { CHART_LIVE_ANCHOR_TOPIC, chartLiveTopic } from './chart-live-topic';
+import { ChartHistoryBridge } from './chart-history-bridge';
 import { ChartStream, isAfter, type CandleEnvelope } from './chart-stream';
 import { CLOSE_CODES, CLOSE_REASONS, type CloseCode } from './close-codes';
 import { encodeChartEvent, isCandleUpdate } from './encode-chart-event';
@@ -33,11 +35,29 @@ export interface ChartLiveEndpointDeps {
   options?: ChartLiveOptions;
   /** Background failures (key store or registry errors, failed lease releases). Default: a process warning. */
   onError?: (error: Error) => void;
+  /** Told about every live candle published to sockets (metrics: tick-to-wire latency). Default: none, at no cost. */
+  observer?: DeliveryObserver;
+  /**
+   * Serves the `"history"` / `"since"` subscription extension (a `history` event, then live
+   * candles with no final missing or repeated at the seam; see ChartHistoryBridge). Without it
+   * such subscriptions are refused with INVALID_HISTORY ("History not available"), never
+   * silently served without history: a bot resuming with `since` must not think it missed nothing.
+   */
+  history?: HistoryService;
 }
+
+/**
+ * What a message sent on `/ws/chart-live` carries (a fixed set: metrics use it as a label):
+ * `chart` = candle events (live, late-joiner current candle, slow-client catch-up, history);
+ * `control` = everything else (connected, confirmations, errors, pongs).
+ */
+export type ChartLiveEvent = 'chart' | 'control';
 
 export interface ChartLiveStats {
   /** Open, authenticated connections. */
   connections: number;
+  /** Connections admitted and opened (refused upgrades excluded). */
+  accepted: number;
   /** Upgrades waiting for authentication or a connection slot. */
   pendingUpgrades: number;
   /** (connection, stream) pairs. */
@@ -55,6 +75,8 @@ export interface ChartLiveStats {
   /** Messages and bytes handed to sockets (a publish counts once per live recipient). */
   messagesSent: number;
   bytesSent: number;
+  /** The same, by what the message carries. */
+  sent: Record<ChartLiveEvent, { messages: number; bytes: number }>;
   /** Stream updates a slow client never saw individually (merged into a newer candle). */
   conflatedUpdates: number;
   /** Slow clients brought current again (catch-up sent, live updates resumed). */
@@ -69,7 +91,7 @@ export interface ChartLiveStats {
   droppedEnvelopes: number;
 }
 
-type Counters = Omit<ChartLiveStats, 'connections' | 'pendingUpgrades' | 'subscriptions' | 'streams' | 'slowClients'>;
+type Counters = Omit<ChartLiveStats, 'connections' | 'pendingUpgrades' | 'subscriptions' | 'streams' | 'slowClients' | 'sent'>;
 
 /**
  * Margin between our hard limit and uWS's `maxBackpressure`. uWS drops (silently) any send
@@ -109,6 +131,8 @@ export class ChartLiveEndpoint {
   private readonly connections: ConnectionRegistry;
   private readonly authLimiter: AuthAttemptLimiter;
   private readonly reportError: (error: Error) => void;
+  private readonly observer: DeliveryObserver | undefined;
+  private readonly history: HistoryService | undefined;
 
   private state: 'new' | 'started' | 'closed' = 'new';
   private closing: Promise<void> | undefined;
@@ -124,7 +148,10 @@ export class ChartLiveEndpoint {
   private readonly encoded = new WeakMap<Envelope, Buffer>();
   private readonly unsubscribers: (() => void)[] = [];
   private slowTimer: NodeJS.Timeout | undefined;
+  /** Candle events sent; control messages are the rest of counters.messagesSent/bytesSent. */
+  private readonly chartSent = { messages: 0, bytes: 0 };
   private readonly counters: Counters = {
+    accepted: 0,
     refusals: { AUTH_FAILED: 0, AUTH_RATE_LIMITED: 0, CONNECTION_LIMIT: 0, SERVICE_UNAVAILABLE: 0 },
     errors: {},
     serverCloses: {},
@@ -147,6 +174,8 @@ export class ChartLiveEndpoint {
     this.connections = deps.connections;
     this.authLimiter = deps.authLimiter;
     this.reportError = deps.onError ?? ((error) => process.emitWarning(error));
+    this.observer = deps.observer;
+    this.history = deps.history;
   }
 
   /** Registers the route on the app and starts watching revocations and lost slots. Once only. */
@@ -214,6 +243,10 @@ export class ChartLiveEndpoint {
       errors: { ...errors },
       serverCloses: { ...serverCloses },
       ...rest,
+      sent: {
+        chart: { ...this.chartSent },
+        control: { messages: rest.messagesSent - this.chartSent.messages, bytes: rest.bytesSent - this.chartSent.bytes },
+      },
     };
   }
 
@@ -326,6 +359,7 @@ export class ChartLiveEndpoint {
       this.refuse(session, session.pendingClose.error, session.pendingClose.code);
       return;
     }
+    this.counters.accepted += 1;
     ws.subscribe(CHART_LIVE_ANCHOR_TOPIC);
     this.send(session, CONNECTED);
   }
@@ -351,7 +385,7 @@ export class ChartLiveEndpoint {
   private handle(session: ChartLiveSession, message: ClientMessage): void {
     switch (message.kind) {
       case 'subscribe':
-        this.subscribe(session, message.token, message.timeframe, message.id);
+        this.subscribe(session, message.token, message.timeframe, message.id, message);
         return;
       case 'unsubscribe':
         this.unsubscribe(session, message.token, message.timeframe, message.id);
@@ -397,8 +431,19 @@ export class ChartLiveEndpoint {
 
   // ---------------------------------------------------------------- subscriptions
 
-  private subscribe(session: ChartLiveSession, token: TokenInstrument, timeframe: Timeframe, id: RequestId | undefined): void {
+  private subscribe(session: ChartLiveSession, token: TokenInstrument, timeframe: Timeframe, id: RequestId | undefined, request: { history?: number; since?: number } = {}): void {
     const streamId = candleStream(token.id, timeframe);
+    const wantsHistory = request.history !== undefined || request.since !== undefined;
+    if (wantsHistory && this.history === undefined) {
+      this.sendError(session, chartLiveErrors.historyUnavailable(), id);
+      return;
+    }
+    // The parser allows the protocol's cap; a service configured lower has the last word.
+    const historyCap = request.history === undefined || this.history === undefined ? undefined : historyProblem(request.history, this.history.maxHistory);
+    if (historyCap !== undefined) {
+      this.sendError(session, chartLiveErrors.invalidHistory('history', request.history, historyCap), id);
+      return;
+    }
     if (session.subscriptions.has(streamId)) {
       // Idempotent: confirmed again, never doubled (the socket is on the topic once).
       this.send(session, subscriptionConfirmedMessage(token.tokenAddress, timeframe, id));
@@ -411,15 +456,44 @@ export class ChartLiveEndpoint {
     const stream = this.join(streamId, token, timeframe, session);
     session.subscriptions.set(streamId, stream);
     if (!this.send(session, subscriptionConfirmedMessage(token.tokenAddress, timeframe, id))) return;
+    if (wantsHistory && this.history !== undefined) {
+      this.openHistory(this.history, session, stream, request, id);
+      return;
+    }
     if (session.slowSince === undefined) session.ws?.subscribe(stream.topic);
     // Late joiner: the current candle at once, then live updates.
     if (stream.last !== undefined) {
       if (session.slowSince !== undefined) session.cursors.set(streamId, stream.position());
-      this.send(session, this.encode(stream, stream.last));
+      this.send(session, this.encode(stream, stream.last), 'chart');
     } else {
       if (session.slowSince !== undefined) session.cursors.set(streamId, undefined);
       this.fetchSnapshot(stream, session);
     }
+  }
+
+  /**
+   * A subscription with `"history"` / `"since"`: instead of the topic, a bridge receives the
+   * stream's envelopes (the current one first) until its seam settles, then puts the session on
+   * the topic. See ChartHistoryBridge and HistorySeam.
+   */
+  private openHistory(history: HistoryService, session: ChartLiveSession, stream: ChartStream<ChartLiveSession>, request: { history?: number; since?: number }, id: RequestId | undefined): void {
+    const bridge = new ChartHistoryBridge(history, stream.token, stream.timeframe, request, id, {
+      sendChart: (data) => this.send(session, data, 'chart'),
+      sendError: (error, requestId) => this.sendError(session, error, requestId),
+      encode: (envelope) => this.encode(stream, envelope),
+      corked: (work) => this.corked(session, work),
+      goLive: (settled) => {
+        if (stream.bridged.get(session) !== settled) return;
+        stream.bridged.delete(session);
+        if (session.closed || session.subscriptions.get(stream.stream) !== stream) return;
+        // A slow session joins with the others when it drains; its catch-up starts from here.
+        if (session.slowSince === undefined) session.ws?.subscribe(stream.topic);
+        else session.cursors.set(stream.stream, stream.position());
+      },
+    });
+    stream.bridged.set(session, bridge);
+    if (stream.last !== undefined) bridge.push(stream.last);
+    else this.fetchSnapshot(stream, session);
   }
 
   private unsubscribe(session: ChartLiveSession, token: TokenInstrument, timeframe: Timeframe, id: RequestId | undefined): void {
@@ -449,6 +523,8 @@ export class ChartLiveEndpoint {
 
   /** Removes a member; the last one out detaches the hub listener (and so the bus subscription). */
   private leave(stream: ChartStream<ChartLiveSession>, session: ChartLiveSession): void {
+    stream.bridged.get(session)?.cancel();
+    stream.bridged.delete(session);
     stream.members.delete(session);
     stream.awaitingSnapshot.delete(session);
     if (stream.members.size > 0) return;
@@ -480,9 +556,14 @@ export class ChartLiveEndpoint {
     stream.record(candle);
     const bytes = this.encode(stream, candle);
     for (const session of waiting) {
+      const bridge = stream.bridged.get(session);
+      if (bridge !== undefined) {
+        if (!session.closed) bridge.push(candle);
+        continue;
+      }
       // Slow members get it with their catch-up (their cursor for this stream is "nothing yet").
       if (session.closed || session.slowSince !== undefined || session.subscriptions.get(stream.stream) !== stream) continue;
-      this.corked(session, () => this.send(session, bytes));
+      this.corked(session, () => this.send(session, bytes, 'chart'));
     }
   }
 
@@ -500,8 +581,9 @@ export class ChartLiveEndpoint {
     const { softBackpressureBytes, hardBackpressureBytes } = this.options;
     let recipients = 0;
     let overHard: ChartLiveSession[] | undefined;
+    const bridged = stream.bridged.size > 0 ? stream.bridged : undefined;
     for (const session of stream.members) {
-      if (session.slowSince !== undefined || session.ws === undefined || session.closed) continue;
+      if (session.slowSince !== undefined || session.ws === undefined || session.closed || bridged?.has(session)) continue;
       const buffered = session.ws.getBufferedAmount();
       if (buffered > this.counters.peakBufferedBytes) this.counters.peakBufferedBytes = buffered;
       if (buffered > hardBackpressureBytes) (overHard ??= []).push(session);
@@ -512,10 +594,15 @@ export class ChartLiveEndpoint {
     if (overHard !== undefined) for (const session of overHard) this.corked(session, () => this.closeSlow(session));
     stream.record(candle);
     stream.awaitingSnapshot.clear();
+    // Members joining their history get the envelope through their bridge (which corks its own sends).
+    if (bridged !== undefined) for (const bridge of [...bridged.values()]) bridge.push(candle);
     if (recipients === 0) return;
     this.app.publish(stream.topic, bytes, false);
     this.counters.messagesSent += recipients;
     this.counters.bytesSent += recipients * bytes.length;
+    this.chartSent.messages += recipients;
+    this.chartSent.bytes += recipients * bytes.length;
+    if (this.observer !== undefined) this.observer.onDelivered('chart-live', envelope, recipients, bytes.length);
   }
 
   /** Stops live updates to a client that cannot keep up; remembers where each of its streams stood. */
@@ -523,6 +610,8 @@ export class ChartLiveEndpoint {
     session.slowSince = this.options.clock.now();
     this.slowSessions.add(session);
     for (const [streamId, stream] of session.subscriptions) {
+      // A stream still joining its history is delivered by its bridge, never through the topic.
+      if (stream.bridged.has(session)) continue;
       session.cursors.set(streamId, stream.position());
       session.ws?.unsubscribe(stream.topic);
     }
@@ -532,12 +621,13 @@ export class ChartLiveEndpoint {
   private resume(session: ChartLiveSession): void {
     for (const [streamId, stream] of session.subscriptions) {
       if (session.closed) return;
+      if (stream.bridged.has(session)) continue;
       const cursor = session.cursors.get(streamId);
       const hubSince = cursor === undefined ? undefined : this.hub.since(streamId, cursor.epoch, cursor.seq);
       if (hubSince === undefined && !stream.coversFinalsAfter(cursor)) this.counters.incompleteCatchUps += 1;
       const catchUp = stream.catchUp(cursor, hubSince);
       this.counters.conflatedUpdates += catchUp.conflated;
-      for (const envelope of catchUp.envelopes) if (!this.send(session, this.encode(stream, envelope))) return;
+      for (const envelope of catchUp.envelopes) if (!this.send(session, this.encode(stream, envelope), 'chart')) return;
       session.ws?.subscribe(stream.topic);
     }
     session.cursors.clear();
@@ -581,14 +671,14 @@ export class ChartLiveEndpoint {
   private encode(stream: ChartStream<ChartLiveSession>, envelope: CandleEnvelope): Buffer {
     let bytes = this.encoded.get(envelope);
     if (bytes === undefined) {
-      bytes = Buffer.from(encodeChartEvent(stream.token, envelope));
+      bytes = Buffer.from(encodeChartEvent(stream.token, envelope, this.options.benchStamp));
       this.encoded.set(envelope, bytes);
     }
     return bytes;
   }
 
   /** Sends one text frame; false when the session is (now) closed. Never lets uWS drop silently. */
-  private send(session: ChartLiveSession, data: string | Buffer): boolean {
+  private send(session: ChartLiveSession, data: string | Buffer, event: ChartLiveEvent = 'control'): boolean {
     const ws = session.ws;
     if (session.closed || ws === undefined) return false;
     const status = ws.send(data, false);
@@ -597,8 +687,13 @@ export class ChartLiveEndpoint {
       this.closeSlow(session);
       return false;
     }
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     this.counters.messagesSent += 1;
-    this.counters.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    this.counters.bytesSent += bytes;
+    if (event === 'chart') {
+      this.chartSent.messages += 1;
+      this.chartSent.bytes += bytes;
+    }
     const buffered = ws.getBufferedAmount();
     if (buffered > this.counters.peakBufferedBytes) this.counters.peakBufferedBytes = buffered;
     if (buffered > this.options.hardBackpressureBytes) {

@@ -24,6 +24,8 @@ export type ChartLiveErrorCode = Extract<
   | 'RATE_LIMITED'
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'MESSAGE_TOO_LARGE'
+  | 'INVALID_HISTORY'
+  | 'HISTORY_GAP'
 >;
 
 /** One error as the client will see it (before the optional id is attached). */
@@ -96,6 +98,20 @@ export const chartLiveErrors = Object.freeze({
   messageTooLarge: (maxBytes: number): ChartLiveError => ({
     code: 'MESSAGE_TOO_LARGE',
     message: `Message too large: at most ${maxBytes} bytes; this message was ignored`,
+  }),
+  // Extension (`"history"` / `"since"` in a subscription): the subscription is not made.
+  invalidHistory: (field: 'history' | 'since', value: unknown, problem: string): ChartLiveError => ({
+    code: 'INVALID_HISTORY',
+    message: `Invalid ${field} value: ${preview(value, 32)}; ${field} ${problem}`,
+  }),
+  // Refused rather than ignored: a bot resuming with "since" must not believe it missed nothing.
+  historyUnavailable: (): ChartLiveError => ({
+    code: 'INVALID_HISTORY',
+    message: 'History not available: this node keeps no candle history; subscribe without "history" and "since"',
+  }),
+  historyGap: (tokenAddress: string, timeframe: number, after: number | undefined, before: number): ChartLiveError => ({
+    code: 'HISTORY_GAP',
+    message: `History gap: final ${timeframe}s candles of ${preview(tokenAddress)}${after === undefined ? '' : ` after ${new Date(after).toISOString()}`} and before ${new Date(before).toISOString()} could not be recovered and may be missing; resubscribe with "since" to check`,
   }),
 });
 

@@ -41,6 +41,8 @@ export interface ChartLiveOptions {
   idleTimeoutSeconds?: number;
   /** Source of "now" for the inbound rate limit, `pong.time` and slow-client deadlines. Default: system clock. */
   clock?: Clock;
+  /** Benchmarks only: chart events also carry `t` (envelope.acceptedAt) and `tp` (publishedAt). Default false. */
+  benchStamp?: boolean;
 }
 
 export type ResolvedChartLiveOptions = Readonly<Required<ChartLiveOptions>>;
@@ -61,6 +63,7 @@ export const CHART_LIVE_DEFAULTS: ResolvedChartLiveOptions = Object.freeze({
   finalsKeptPerStream: 32,
   idleTimeoutSeconds: 120,
   clock: systemClock,
+  benchStamp: false,
 });
 
 /** Defaults applied, every problem collected into one InvalidConfigError, result frozen. */
@@ -93,6 +96,7 @@ export function resolveChartLiveOptions(options: ChartLiveOptions = {}): Resolve
   // uWS aborts the whole process (not a catchable throw) on an idleTimeout outside these bounds.
   if (!Number.isInteger(idle) || (idle !== 0 && (idle < 8 || idle > 960))) problems.push(`idleTimeoutSeconds must be 0 or an integer 8..960, got ${String(idle)}`);
   if (typeof resolved.clock?.now !== 'function') problems.push('clock must have a now() method');
+  if (typeof resolved.benchStamp !== 'boolean') problems.push(`benchStamp must be a boolean, got ${String(resolved.benchStamp)}`);
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return Object.freeze({ ...resolved, maxConnectionsPerPlan: Object.freeze({ ...resolved.maxConnectionsPerPlan }) });
 }

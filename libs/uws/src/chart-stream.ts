@@ -40,6 +40,11 @@ export class ChartStream<Member = unknown> {
   fetchingSnapshot = false;
   /** The newest envelope published on the topic (or the bus snapshot sent to late joiners). */
   last: CandleEnvelope | undefined;
+  /**
+   * Members whose subscription carried history/since and whose seam is not settled yet: they are
+   * not on the topic; each live envelope is pushed to their bridge instead (ChartHistoryBridge).
+   */
+  readonly bridged = new Map<Member, { push(envelope: CandleEnvelope): void; cancel(): void }>();
   /** Detaches the hub listener; set once the listener is attached. */
   detach: () => void = () => undefined;
   private readonly finals: CandleEnvelope[] = [];

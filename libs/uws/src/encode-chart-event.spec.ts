@@ -37,6 +37,12 @@ describe('encodeChartEvent', () => {
     expect(JSON.parse(encodeChartEvent(token, envelope(true))).candle.closed).toBe(true);
   });
 
+  it('appends t (acceptedAt) and tp (publishedAt) only with the benchmark stamp', () => {
+    expect(JSON.parse(encodeChartEvent(token, envelope(false)))).not.toHaveProperty('t');
+    const stamped = encodeChartEvent(token, envelope(false), true);
+    expect(stamped.endsWith('"seq":42,"t":1,"tp":2}')).toBe(true);
+  });
+
   it('derives datetime from time', () => {
     const event = JSON.parse(encodeChartEvent(token, envelope(false)));
     expect(event.candle.datetime).toBe(new Date(event.candle.time).toISOString());

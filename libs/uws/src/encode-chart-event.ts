@@ -5,10 +5,14 @@ import type { CandleUpdate, TokenInstrument } from '@mdg/model';
  * The `chart` event of one candle envelope, as sent on the wire. Field order is PROTOCOL.md's
  * example; `seq` (the stream's envelope seq) and `candle.closed` are the extension fields.
  * Called once per envelope, never per recipient: the same bytes go to every subscriber.
+ *
+ * `benchStamp` (off by default, for `npm run bench` only) appends `t` = envelope.acceptedAt and
+ * `tp` = envelope.publishedAt (wall ms, sub-ms precision) so a load generator can measure
+ * tick-to-wire and publish-to-wire latency.
  */
-export function encodeChartEvent(token: TokenInstrument, envelope: Envelope<CandleUpdate>): string {
+export function encodeChartEvent(token: TokenInstrument, envelope: Envelope<CandleUpdate>, benchStamp = false): string {
   const { timeframe, candle, closed } = envelope.payload;
-  return JSON.stringify({
+  const event = {
     event: 'chart',
     tokenAddress: token.tokenAddress,
     quoteToken: token.quoteToken,
@@ -28,7 +32,8 @@ export function encodeChartEvent(token: TokenInstrument, envelope: Envelope<Cand
       closed,
     },
     seq: envelope.seq,
-  });
+  };
+  return benchStamp ? JSON.stringify({ ...event, t: envelope.acceptedAt, tp: envelope.publishedAt }) : JSON.stringify(event);
 }
 
 /** Cheap structural check of a bus payload before it is trusted as a CandleUpdate. */

@@ -7,3 +7,5 @@ export * from './chart-live-options';
 export * from './chart-stream';
 export * from './chart-live-session';
 export * from './chart-live-endpoint';
+export * from './encode-history-event';
+export * from './chart-history-bridge';

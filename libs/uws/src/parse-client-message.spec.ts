@@ -23,7 +23,29 @@ describe('parseClientMessage', () => {
   });
 
   it('ignores unknown fields (tolerant reader)', () => {
-    expect(parse({ tokenAddress: address, timeframe: 60, extra: [1, 2], history: 10 })).toEqual({ kind: 'subscribe', token, timeframe: 60 });
+    // (`history` was the example of an unknown field here until it became the history extension.)
+    expect(parse({ tokenAddress: address, timeframe: 60, extra: [1, 2], colour: 'red' })).toEqual({ kind: 'subscribe', token, timeframe: 60 });
+  });
+
+  it('reads the history and since extension fields of a subscription, and refuses bad values with INVALID_HISTORY', () => {
+    expect(parse({ tokenAddress: address, history: 10 })).toEqual({ kind: 'subscribe', token, timeframe: 60, history: 10 });
+    expect(parse({ tokenAddress: address, timeframe: 1, since: 1746026160000 })).toEqual({ kind: 'subscribe', token, timeframe: 1, since: 1746026160000 });
+    expect(parse({ tokenAddress: address, history: 1000, since: 0, id: 'h' })).toEqual({ kind: 'subscribe', id: 'h', token, timeframe: 60, history: 1000, since: 0 });
+    // null is absent (some serializers write undefined as null); unsubscribe ignores both.
+    expect(parse({ tokenAddress: address, history: null, since: null })).toEqual({ kind: 'subscribe', token, timeframe: 60 });
+    expect(parse({ type: 'unsubscribe', tokenAddress: address, history: 'x' })).toEqual({ kind: 'unsubscribe', token, timeframe: 60 });
+    for (const history of [0, -1, 1001, 2.5, '10', true, [10], {}]) {
+      const message = parse({ tokenAddress: address, history, id: 1 });
+      expect(message).toMatchObject({ kind: 'invalid', id: 1, error: { code: 'INVALID_HISTORY' } });
+      expect(message.kind === 'invalid' && message.error.message).toMatch(/^Invalid history value: .*; history must be an integer from 1 to 1000$/);
+    }
+    for (const since of [-1, 1.5, '1746026160000', Number.MAX_SAFE_INTEGER + 2, false]) {
+      const message = parse({ tokenAddress: address, since });
+      expect(message.kind === 'invalid' && message.error.message).toMatch(/^Invalid since value: .*; since must be a time in unix milliseconds/);
+    }
+    // The base checks come first: a bad timeframe is reported before a bad history.
+    expect(errorCode(parse({ tokenAddress: address, timeframe: 7, history: 0 }))).toBe('INVALID_TIMEFRAME');
+    expect(errorCode(parse({ tokenAddress: 'nope', history: 0 }))).toBe('TOKEN_NOT_TRACKED');
   });
 
   it('reads the unsubscribe and ping extensions', () => {

@@ -1,9 +1,19 @@
+import { historyProblem, sinceProblem } from '@mdg/history';
 import { DEFAULT_TIMEFRAME, isTimeframe, type InstrumentRegistry, type Timeframe, type TokenInstrument } from '@mdg/model';
 import { chartLiveErrors, type ChartLiveError, type RequestId } from './chart-live-messages';
 
 /** What one client text frame asks for. */
 export type ClientMessage =
-  | { readonly kind: 'subscribe'; readonly id?: RequestId; readonly token: TokenInstrument; readonly timeframe: Timeframe }
+  | {
+      readonly kind: 'subscribe';
+      readonly id?: RequestId;
+      readonly token: TokenInstrument;
+      readonly timeframe: Timeframe;
+      /** Extension: the last N final candles before live ones (1..MAX_HISTORY). */
+      readonly history?: number;
+      /** Extension: the final candles after this unix-ms time before live ones (a reconnecting bot's last candle time). */
+      readonly since?: number;
+    }
   | { readonly kind: 'unsubscribe'; readonly id?: RequestId; readonly token: TokenInstrument; readonly timeframe: Timeframe }
   | { readonly kind: 'ping'; readonly id?: RequestId }
   | { readonly kind: 'invalid'; readonly id?: RequestId; readonly error: ChartLiveError };
@@ -14,10 +24,11 @@ export const MAX_REQUEST_ID_LENGTH = 128;
 /**
  * Parses one client message (PROTOCOL.md section B). The base protocol has one message, the
  * subscription `{"tokenAddress":..,"timeframe"?:..}` with no `type`; the extensions add
- * `"type":"unsubscribe"` and `"type":"ping"` (and accept `"type":"subscribe"`). Checks run in
- * the order of the protocol's error table, so a message with several faults gets the first:
- * not a JSON object → no tokenAddress → bad timeframe → untracked token. Unknown fields are
- * ignored, as a tolerant reader should.
+ * `"type":"unsubscribe"` and `"type":"ping"` (and accept `"type":"subscribe"`), and the optional
+ * subscription fields `"history": N` and `"since": ms`. Checks run in the order of the protocol's
+ * error table, so a message with several faults gets the first: not a JSON object → no
+ * tokenAddress → bad timeframe → untracked token → bad history/since (INVALID_HISTORY; `null`
+ * counts as absent). Unknown fields are ignored, as a tolerant reader should.
  */
 export function parseClientMessage(text: string, registry: InstrumentRegistry): ClientMessage {
   let value: unknown;
@@ -57,7 +68,23 @@ export function parseClientMessage(text: string, registry: InstrumentRegistry): 
   const token = registry.findToken(tokenAddress);
   if (token === undefined) return { kind: 'invalid', ...echo, error: chartLiveErrors.tokenNotTracked(tokenAddress) };
 
-  return { kind: type === 'unsubscribe' ? 'unsubscribe' : 'subscribe', ...echo, token, timeframe };
+  if (type === 'unsubscribe') return { kind: 'unsubscribe', ...echo, token, timeframe };
+
+  // Extension fields; some serializers write an absent value as null, so null means absent.
+  const history = own(body, 'history') ?? undefined;
+  const since = own(body, 'since') ?? undefined;
+  const badHistory = history === undefined ? undefined : historyProblem(history);
+  if (badHistory !== undefined) return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidHistory('history', history, badHistory) };
+  const badSince = since === undefined ? undefined : sinceProblem(since);
+  if (badSince !== undefined) return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidHistory('since', since, badSince) };
+  return {
+    kind: 'subscribe',
+    ...echo,
+    token,
+    timeframe,
+    ...(history === undefined ? {} : { history: history as number }),
+    ...(since === undefined ? {} : { since: since as number }),
+  };
 }
 
 /** Own properties only: `{"__proto__":...}` or inherited names never count as fields. */

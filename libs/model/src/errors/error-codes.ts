@@ -29,6 +29,11 @@ export const ERROR_CODES = {
   VENUE_STALE: 'An exchange stream delivered nothing within its watchdog window; the feed reconnects',
   VENUE_REJECTED: 'An exchange answered with an error (a refused subscription, a protocol error)',
   BUS_ERROR: 'The market bus could not publish, subscribe to or decode a message',
+  HISTORY_GAP: 'Final candles between the history and the live stream could not be recovered from the candle store',
+  HISTORY_STORE_ERROR: 'The candle store could not be read or written',
+  TOKEN_STORE_ERROR: 'The token registration store could not be read or written, or refused a request',
+  INGEST_FORBIDDEN: 'The API key is valid but lacks the ingest scope',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body has a content type the endpoint does not accept',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

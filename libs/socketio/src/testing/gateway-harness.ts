@@ -1,6 +1,6 @@
 import { AuthAttemptLimiter, MemoryConnectionRegistry, MemoryKeyStore, type ConnectionRegistry, type KeyStore, type Plan } from '@mdg/auth';
 import { MemoryMarketBus, preciseNow, priceStream, StreamSequencer, type Envelope } from '@mdg/bus';
-import { Hub } from '@mdg/edge';
+import { Hub, type DeliveryObserver } from '@mdg/edge';
 import type { MarketUpdate } from '@mdg/model';
 import * as http from 'node:http';
 import { io, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
@@ -14,6 +14,7 @@ export interface GatewayHarnessOptions {
   keyStore?: KeyStore;
   connections?: ConnectionRegistry;
   authLimiter?: AuthAttemptLimiter;
+  observer?: DeliveryObserver;
   /** Price envelopes published before the gateway starts (they seed initial-prices). */
   before?: (harness: { publish: (symbol: string, fields?: Partial<MarketUpdate>) => Envelope }) => void;
 }
@@ -48,6 +49,7 @@ export class GatewayHarness {
       connections: this.connections,
       authLimiter: this.authLimiter,
       options: options.gateway,
+      observer: options.observer,
     });
   }
 

@@ -1,7 +1,8 @@
 import { AuthAttemptLimiter, MemoryConnectionRegistry, MemoryKeyStore, type AuthAttemptLimiterOptions, type MemoryConnectionRegistryOptions, type Plan } from '@mdg/auth';
 import { candleStream, MemoryMarketBus, preciseNow, type Envelope } from '@mdg/bus';
-import { Hub } from '@mdg/edge';
+import { Hub, type DeliveryObserver } from '@mdg/edge';
 import { SIMULATED_TOKENS } from '@mdg/feeds';
+import type { HistoryService } from '@mdg/history';
 import { bucketStart, InstrumentRegistry, type CandleUpdate, type TokenInstrument } from '@mdg/model';
 import { App, us_listen_socket_close, us_socket_local_port, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import { ChartLiveEndpoint } from '../chart-live-endpoint';
@@ -14,6 +15,9 @@ export interface ChartLiveHarnessSetup {
   hubRecentLimit?: number;
   authLimiter?: AuthAttemptLimiterOptions;
   connections?: MemoryConnectionRegistryOptions;
+  observer?: DeliveryObserver;
+  /** Serves the history/since extension. Default: none (such subscriptions are refused). */
+  history?: HistoryService;
 }
 
 /** Candle fields a spec may fix; the rest get plausible values. */
@@ -63,6 +67,8 @@ export class ChartLiveHarness {
       authLimiter: this.authLimiter,
       options: setup.options,
       onError: (error) => this.errors.push(error),
+      observer: setup.observer,
+      history: setup.history,
     });
   }
 

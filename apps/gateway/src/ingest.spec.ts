@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+import { WRAPPED_SOL_MINT } from '@mdg/model';
+import { loadGatewayConfig } from './config';
+import { Gateway } from './gateway';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../../..');
+const MINT = 'EfadCVV4RNwiKpbmjxU2rZrBgTyYYPna3DjC4qZ1hnKy';
+
+async function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('on-chain token trades in: tokens registered by the CLI, trades pushed over HTTP (embedded gateway)', () => {
+  let dir: string;
+  let gateway: Gateway;
+  let base: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'mdg-ingest-'));
+    const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', MDG_KEYS_FILE: path.join(dir, 'keys.json'), MDG_TOKENS_FILE: path.join(dir, 'tokens.json'), MDG_FEED: 'ingest', MDG_DEMO_KEYS: 'false' });
+    gateway = await Gateway.create(config, { log: () => undefined });
+    base = `http://127.0.0.1:${await gateway.start()}`;
+  });
+
+  afterAll(async () => {
+    await gateway.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('tracks a token added with `mdg tokens add`, applies trades POSTed by an indexer, and streams their candle', async () => {
+    const env = { ...process.env, MDG_TOKENS_FILE: path.join(dir, 'tokens.json') };
+    await run(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'tokens', 'add', MINT, '--decimals', '6', '--quote', WRAPPED_SOL_MINT, '--symbol', 'KAMINO9'], { cwd: ROOT, env });
+    await until(() => (gateway.registry.findToken(MINT) ? true : undefined), 3_000);
+
+    const viewer = (await gateway.keyStore.create({ userId: 'viewer', plan: 'free' })).apiKey;
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/chart-live`, { headers: { 'x-api-key': viewer } });
+    const events: { event?: string; candle?: { trades: number; volume: number; close: number; closed: boolean } }[] = [];
+    ws.on('message', (data) => events.push(JSON.parse(String(data))));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ tokenAddress: MINT, timeframe: 60 }));
+    await until(() => events.find((m) => (m as { type?: string }).type === 'subscriptionConfirmed'));
+
+    const indexer = (await gateway.keyStore.create({ userId: 'indexer', plan: 'free', scopes: ['ingest'] })).apiKey;
+    const now = Date.now();
+    const trades = [
+      { instrument: MINT, price: 0.5, size: 2_000_000, side: 'buy', time: now - 20, tradeId: 'sig1:0', source: 'raydium' },
+      { instrument: MINT, price: 0.7, size: 1_000_000, side: 'sell', time: now - 10, tradeId: 'sig1:1', source: 'raydium' },
+    ];
+    const body = [...trades.map((trade) => JSON.stringify(trade)), '{"broken": ', JSON.stringify(trades[0])].join('\n');
+    const response = await fetch(`${base}/ingest/trades`, { method: 'POST', headers: { 'x-api-key': indexer, 'content-type': 'application/x-ndjson', connection: 'close' }, body });
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as { accepted: number; rejected: { line: number; code: string }[] };
+    expect(result.rejected).toEqual([expect.objectContaining({ line: 3, code: 'INVALID_JSON' })]);
+
+    const candle = await until(() => events.filter((m) => m.event === 'chart').map((m) => m.candle!).find((c) => c.trades === 2));
+    expect(candle).toMatchObject({ trades: 2, volume: 3_000_000, close: 0.7 });
+    // The duplicate of sig1:0 on line 4 was applied once.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.filter((m) => m.event === 'chart').every((m) => m.candle!.trades <= 2)).toBe(true);
+    ws.close();
+
+    const refused = await fetch(`${base}/ingest/trades`, { method: 'POST', headers: { 'x-api-key': viewer, 'content-type': 'application/x-ndjson', connection: 'close' }, body: JSON.stringify(trades[0]) });
+    expect(refused.status).toBe(403);
+  }, 30_000);
+});

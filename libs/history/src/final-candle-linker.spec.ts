@@ -1,0 +1,23 @@
+import type { CandleUpdate } from '@mdg/model';
+import { testCandle } from '@mdg/testing';
+import { FinalCandleLinker } from './final-candle-linker';
+
+describe('FinalCandleLinker', () => {
+  const T = 1_746_026_160_000;
+  const update = (instrument: string, timeframe: number, time: number, closed: boolean): CandleUpdate => ({ instrument, timeframe, candle: testCandle(time), closed });
+
+  it('keeps the finals and links each to the previous final of its own stream', () => {
+    const linker = new FinalCandleLinker();
+    const first = linker.link([update('A', 60, T, true), update('A', 60, T + 60_000, false), update('A', 1, T, true), update('B', 60, T, true)]);
+    expect(first.map((f) => [f.instrument, f.timeframe, f.candle.time, f.prev])).toEqual([
+      ['A', 60, T, null],
+      ['A', 1, T, null],
+      ['B', 60, T, null],
+    ]);
+    const second = linker.link([update('A', 60, T + 180_000, true), update('A', 1, T + 1000, true)]);
+    expect(second.map((f) => f.prev)).toEqual([T, T]);
+    // Out of order (never expected from the engine): no link, and the stream's link stays.
+    expect(linker.link([update('A', 60, T + 60_000, true)])[0]!.prev).toBeNull();
+    expect(linker.link([update('A', 60, T + 240_000, true)])[0]!.prev).toBe(T + 180_000);
+  });
+});

@@ -1,0 +1,16 @@
+import type { Clock } from '@mdg/model';
+import { LocalTokenRegistry, type TokenMutation, type TokenTable } from './local-token-registry';
+
+/** In-process token store (tests, the embedded demo without a tokens file). Nothing survives the process. */
+export class MemoryTokenRegistry extends LocalTokenRegistry {
+  constructor(options: { clock?: Clock } = {}) {
+    super(options.clock);
+  }
+
+  protected async transact<T>(mutation: (table: TokenTable) => TokenMutation<T>): Promise<T> {
+    this.assertOpen();
+    const { result, next } = mutation(this.current);
+    if (next) this.adopt(next);
+    return result;
+  }
+}

@@ -1,0 +1,76 @@
+import type { HistorySeam, HistoryService, SeamOutput } from '@mdg/history';
+import type { Timeframe, TokenInstrument } from '@mdg/model';
+import { chartLiveErrors, type ChartLiveError, type RequestId } from './chart-live-messages';
+import type { CandleEnvelope } from './chart-stream';
+import { encodeHistoryEvent, encodeRecoveredChartEvent } from './encode-history-event';
+
+/** What the endpoint lends a bridge: its own ways of sending on the session. */
+export interface ChartHistoryBridgeHost {
+  /** Sends a candle event (history, live, recovered); false once the session is closed. */
+  sendChart(data: string | Buffer): boolean;
+  sendError(error: ChartLiveError, id: RequestId | undefined): void;
+  /** The stream's cached encoding of a live envelope (encoded once for every recipient). */
+  encode(envelope: CandleEnvelope): Buffer;
+  /** Runs sends corked (they come from timers and hub listeners, not uWS callbacks). */
+  corked(work: () => void): void;
+  /** The seam is settled: deliver the stream's live envelopes the usual way (the topic) from now on. */
+  goLive(bridge: ChartHistoryBridge): void;
+}
+
+/**
+ * One subscription with `"history"` / `"since"` on its way to live: connects the endpoint to a
+ * HistorySeam. Until the seam settles the session is not on the stream's topic; the endpoint
+ * pushes each live envelope here and this sends, in order, what the seam emits: the `history`
+ * event, live events, recovered finals, a HISTORY_GAP error when the seam cannot be proven.
+ * On `settled` the endpoint puts the session on the topic, after the current publish (so the
+ * envelope that settled the seam is not delivered twice).
+ */
+export class ChartHistoryBridge {
+  private readonly seam: HistorySeam<CandleEnvelope>;
+
+  constructor(
+    service: HistoryService,
+    private readonly token: TokenInstrument,
+    private readonly timeframe: Timeframe,
+    request: { history?: number; since?: number },
+    private readonly id: RequestId | undefined,
+    private readonly host: ChartHistoryBridgeHost,
+  ) {
+    this.seam = service.open<CandleEnvelope>({ instrument: token.id, timeframe, history: request.history, since: request.since }, (outputs) => this.deliver(outputs));
+  }
+
+  push(envelope: CandleEnvelope): void {
+    this.seam.push(envelope.payload, envelope);
+  }
+
+  cancel(): void {
+    this.seam.cancel();
+  }
+
+  private deliver(outputs: readonly SeamOutput<CandleEnvelope>[]): void {
+    this.host.corked(() => {
+      for (const output of outputs) {
+        if (!this.send(output)) return;
+      }
+    });
+  }
+
+  /** False when the session is gone (nothing more to send). */
+  private send(output: SeamOutput<CandleEnvelope>): boolean {
+    switch (output.kind) {
+      case 'history':
+        return this.host.sendChart(encodeHistoryEvent(this.token, this.timeframe, output.candles, output.complete));
+      case 'live':
+        return this.host.sendChart(this.host.encode(output.item));
+      case 'recovered':
+        return this.host.sendChart(encodeRecoveredChartEvent(this.token, this.timeframe, output.candle));
+      case 'gap':
+        this.host.sendError(chartLiveErrors.historyGap(this.token.tokenAddress, this.timeframe, output.after, output.before), this.id);
+        return true;
+      case 'settled':
+        // Deferred: this may run inside the hub listener, before the envelope's topic publish.
+        queueMicrotask(() => this.host.goLive(this));
+        return true;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, '../../..');
+export const DEPLOY = path.join(ROOT, 'deploy');
+
+export function readText(relative: string): string {
+  return readFileSync(path.join(ROOT, relative), 'utf8');
+}
+
+export function exists(relative: string): boolean {
+  return existsSync(path.join(ROOT, relative));
+}
+
+/** One YAML document (compose files use `<<` merge keys); throws on any parse error. */
+export function readYaml(relative: string): any {
+  return parse(readText(relative), { merge: true, prettyErrors: true });
+}
+
+/** Every document of a multi-document YAML file (Kubernetes manifests); throws on any parse error. */
+export function readYamlDocuments(relative: string): any[] {
+  const documents = parseAllDocuments(readText(relative), { merge: true, prettyErrors: true });
+  for (const document of documents) {
+    if (document.errors.length > 0) throw new Error(`${relative}: ${document.errors.map((error) => error.message).join('; ')}`);
+  }
+  return documents.map((document) => document.toJSON()).filter((value) => value !== null);
+}
+
+export function listFiles(relative: string): string[] {
+  return readdirSync(path.join(ROOT, relative));
+}
+
+/**
+ * What the gateway code actually reads and serves, taken from its source text so the
+ * deploy files can only name things that exist.
+ */
+export interface GatewayFacts {
+  /** Environment variables apps/gateway/src/config.ts reads. */
+  envVars: ReadonlySet<string>;
+  /** Values MDG_ROLES accepts (ROLES in config.ts, plus `all`). */
+  roles: ReadonlySet<string>;
+  /** The PORT default in config.ts. */
+  defaultPort: number;
+  /** GET paths libs/http registers (/healthz, /readyz, /metrics, ...). */
+  httpPaths: ReadonlySet<string>;
+}
+
+export function gatewayFacts(): GatewayFacts {
+  const config = readText('apps/gateway/src/config.ts');
+  const envVars = new Set<string>();
+  for (const match of config.matchAll(/(?:env\[|read\.(?:integer|text|flag|list)\()'([A-Z][A-Z0-9_]*)'/g)) envVars.add(match[1]!);
+  const rolesList = /export const ROLES[^=]*=\s*\[([^\]]*)\]/.exec(config);
+  if (rolesList === null) throw new Error('apps/gateway/src/config.ts: ROLES not found');
+  const roles = new Set([...rolesList[1]!.matchAll(/'([a-z]+)'/g)].map((match) => match[1]!));
+  roles.add('all');
+  const port = /read\.integer\('PORT',\s*(\d+)/.exec(config);
+  if (port === null) throw new Error('apps/gateway/src/config.ts: PORT default not found');
+  const routes = readText('libs/http/src/http-routes.ts');
+  const httpPaths = new Set([...routes.matchAll(/app\.get\('(\/[a-z-]*)'/g)].map((match) => match[1]!));
+  return { envVars, roles, defaultPort: Number(port[1]), httpPaths };
+}
+
+/** The MDG_ROLES value as a list (`engine,edge` → [engine, edge]). */
+export function roleList(value: string): string[] {
+  return value.split(',').map((role) => role.trim().toLowerCase());
+}
+
+/** `promtool <args>` in deploy/prometheus; the Debian `prometheus` package provides it (scripts/pretest.sh installs it). */
+export function promtool(...args: string[]): { status: number; output: string } {
+  const result = spawnSync('promtool', args, { cwd: path.join(DEPLOY, 'prometheus'), encoding: 'utf8', timeout: 60_000 });
+  if (result.error !== undefined) {
+    const hint = (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (promtool is missing: run `npm run pretest` as root, or apt-get install prometheus)' : '';
+    throw new Error(`promtool ${args.join(' ')} failed to run: ${result.error.message}${hint}`);
+  }
+  return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+}
