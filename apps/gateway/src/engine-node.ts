@@ -38,8 +38,6 @@ export class EngineNode {
   /** The engine of this node's last ownership, in case the store comes back empty (Redis restarted without persistence). */
   private retired: MarketEngine | undefined;
   private ownership: EngineOwnership | undefined;
-  private saving: Promise<void> = Promise.resolve();
-  private saveQueued = false;
   private needFullCheckpoint = true;
   private takeovers = 0;
 
@@ -111,12 +109,19 @@ export class EngineNode {
       engine.ticker.restore(checkpoint.tickers);
     }
     this.retired = undefined;
-    const pipeline = new MarketPipeline(engine, bus, { clock, epoch, priceIntervalMs: config.priceIntervalMs, candleIntervalMs: config.candleIntervalMs });
+    const store = this.deps.ownership?.stateStore;
+    const pipeline = new MarketPipeline(engine, bus, {
+      clock,
+      epoch,
+      priceIntervalMs: config.priceIntervalMs,
+      candleIntervalMs: config.candleIntervalMs,
+      // Write-ahead: the checkpoint that contains a final is stored before the final is published.
+      beforeCandlePublish: store ? () => this.checkpoint(engine, epoch, store) : undefined,
+    });
     if (checkpoint) await this.resumeStreams(engine, pipeline);
     const feed = this.deps.createFeed();
     this.active = { epoch, engine, pipeline, feed };
     this.needFullCheckpoint = true;
-    if (this.deps.ownership) pipeline.onPublish(() => this.checkpoint());
     const queue = this.deps.candleQueue;
     if (queue) pipeline.onPublish(({ candles }) => queue.enqueue(candles));
     await pipeline.start(feed, (error) => this.deps.log(`feed ${feed.name}: ${error.message}`));
@@ -144,29 +149,25 @@ export class EngineNode {
     pipeline.resume(positions);
   }
 
-  /** After each publish: save what changed, one save at a time, a full one after any failure. */
-  private checkpoint(): void {
-    if (this.saveQueued) return;
-    this.saveQueued = true;
-    this.saving = this.saving.then(async () => {
-      this.saveQueued = false;
-      const active = this.active;
-      const store = this.deps.ownership?.stateStore;
-      if (active === undefined || store === undefined) return;
-      const full = this.needFullCheckpoint;
-      const state = { candles: active.engine.candles.checkpoint(full), tickers: active.engine.ticker.checkpoint(full) };
-      try {
-        const accepted = await store.save(active.epoch, state);
-        this.needFullCheckpoint = false;
-        if (!accepted) {
-          this.deps.log(`engine ${this.deps.config.nodeId}: checkpoint refused (epoch ${active.epoch} deposed), going silent`);
-          await this.demote('lost');
-        }
-      } catch (error) {
-        this.needFullCheckpoint = true;
-        this.deps.log(`engine checkpoint failed, will retry in full: ${(error as Error).message}`);
-      }
-    });
+  /**
+   * Saves what changed since the last save (a full state after any failure). Resolves false
+   * when the store refused the epoch: this engine was deposed and must publish nothing more.
+   */
+  private async checkpoint(engine: MarketEngine, epoch: number, store: EngineStateStore): Promise<boolean> {
+    const full = this.needFullCheckpoint;
+    const state = { candles: engine.candles.checkpoint(full), tickers: engine.ticker.checkpoint(full) };
+    try {
+      const accepted = await store.save(epoch, state);
+      this.needFullCheckpoint = false;
+      if (accepted) return true;
+      this.deps.log(`engine ${this.deps.config.nodeId}: checkpoint refused (epoch ${epoch} deposed), going silent`);
+      void this.demote('lost');
+      return false;
+    } catch (error) {
+      this.needFullCheckpoint = true;
+      this.deps.log(`engine checkpoint failed, will retry in full: ${(error as Error).message}`);
+      return true;
+    }
   }
 
   private async demote(reason: 'lost' | 'stopped'): Promise<void> {
@@ -178,13 +179,11 @@ export class EngineNode {
     this.deps.log(`engine ${this.deps.config.nodeId}: ${reason === 'lost' ? 'lost the lease, now standby' : 'stopped'}`);
   }
 
-  /** Clean stop: publish what is pending and save it before the lease goes. */
+  /** Clean stop: publish what is pending (checkpointed first) before the lease goes. */
   private async finish(): Promise<void> {
     const active = this.active;
     if (active === undefined) return;
     await active.pipeline.stop();
-    this.checkpoint();
-    await this.saving;
     this.active = undefined;
   }
 }

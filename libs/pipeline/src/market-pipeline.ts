@@ -11,6 +11,13 @@ export interface MarketPipelineOptions {
   candleIntervalMs?: number;
   /** The engine epoch stamped on every envelope (raised by a takeover in the scale-out mode). */
   epoch?: number;
+  /**
+   * Awaited between collecting candles and publishing them (write-ahead): the scale-out engine
+   * saves its checkpoint here, so the stored state never lags behind a published final and a
+   * standby never emits that final again. Resolve false to publish nothing (this engine was
+   * deposed). Candle cycles never overlap while it runs.
+   */
+  beforeCandlePublish?: (candles: readonly CandleUpdate[]) => Promise<boolean>;
 }
 
 export interface PipelineStats {
@@ -44,6 +51,7 @@ export class MarketPipeline {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly listeners = new Set<PublishListener>();
   private feed: Feed | undefined;
+  private candleCycle: Promise<void> | undefined;
   private readonly counters: PipelineStats = { tradesIn: 0, pricesPublished: 0, candlesPublished: 0, feedErrors: 0 };
 
   constructor(
@@ -60,7 +68,7 @@ export class MarketPipeline {
   async start(feed: Feed, onFeedError: (error: Error) => void): Promise<void> {
     this.feed = feed;
     this.timers.push(setInterval(() => this.publishPrices(), this.priceIntervalMs));
-    this.timers.push(setInterval(() => this.publishCandles(), this.candleIntervalMs));
+    this.timers.push(setInterval(() => void this.publishCandles(), this.candleIntervalMs));
     await feed.start({
       onTrade: (trade) => this.accept(trade),
       onError: (error) => {
@@ -98,9 +106,30 @@ export class MarketPipeline {
     if (prices.length > 0) this.notify({ prices, candles: [] });
   }
 
-  publishCandles(): void {
+  /** Collects and publishes candles; with `beforeCandlePublish`, resolves once they went out. */
+  async publishCandles(): Promise<void> {
+    if (this.candleCycle) return this.candleCycle;
     const now = this.options.clock.now();
     const candles = this.engine.candles.collect(now);
+    const gate = this.options.beforeCandlePublish;
+    if (gate === undefined) {
+      this.sendCandles(candles);
+      return;
+    }
+    this.candleCycle = gate(candles).then(
+      (go) => {
+        if (go) this.sendCandles(candles);
+      },
+      () => this.sendCandles(candles), // the gate failed (store down): publishing still goes on
+    );
+    try {
+      await this.candleCycle;
+    } finally {
+      this.candleCycle = undefined;
+    }
+  }
+
+  private sendCandles(candles: CandleUpdate[]): void {
     for (const update of candles) this.send(candleStream(update.instrument, update.timeframe), update, this.candlePendingSince.get(update.instrument));
     for (const update of candles) this.candlePendingSince.delete(update.instrument);
     this.counters.candlesPublished += candles.length;
@@ -121,7 +150,8 @@ export class MarketPipeline {
   async stop(): Promise<void> {
     await this.halt();
     this.publishPrices();
-    this.publishCandles();
+    await this.candleCycle;
+    await this.publishCandles();
   }
 
   /** Stops the timers and the feed without publishing anything more (a deposed owner must stay silent). */
