@@ -35,7 +35,6 @@ export class Gateway {
   readonly app = uWS.App();
   readonly engine: EngineNode | undefined;
   readonly edge: EdgeNode | undefined;
-  readonly metrics: GatewayMetrics;
   demoKeys: DemoKeys | undefined;
   private listenSocket: uWS.us_listen_socket | undefined;
   private boundPort = 0;
@@ -47,12 +46,12 @@ export class Gateway {
     readonly infrastructure: Infrastructure,
     private readonly historyInfrastructure: HistoryInfrastructure,
     private readonly ingestInfrastructure: IngestInfrastructure,
+    readonly metrics: GatewayMetrics,
     private readonly clock: Clock,
     overrides: GatewayOverrides,
   ) {
     this.log = overrides.log ?? ((line) => console.log(line));
     const { bus, keyStore, connections, ownership } = infrastructure;
-    this.metrics = new GatewayMetrics({ roles: [...config.roles], onError: (error) => this.log(`metrics: ${error.message}`) });
     if (config.roles.has('engine')) {
       const feed = overrides.feed;
       this.engine = new EngineNode({ config, registry: this.registry, bus, clock, ownership, candleQueue: historyInfrastructure.queue, log: this.log, createFeed: () => feed ?? createFeed(config, this.registry, clock, ingestInfrastructure.createFeed()) });
@@ -60,7 +59,7 @@ export class Gateway {
     if (config.roles.has('edge')) {
       this.edge = new EdgeNode({ config, app: this.app, registry: this.registry, bus, keyStore, connections, clock, observer: this.metrics.observer, history: historyInfrastructure.history, log: this.log });
     }
-    this.metrics.track(metricSources(infrastructure, this.engine, this.edge));
+    this.metrics.track(metricSources(infrastructure, historyInfrastructure, this.engine, this.edge));
   }
 
   static async create(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
@@ -71,10 +70,11 @@ export class Gateway {
     try {
       const infrastructure = await createInfrastructure(config, overrides);
       closers.push(() => infrastructure.close());
-      const history = await createHistoryInfrastructure(config, log);
+      const metrics = new GatewayMetrics({ roles: [...config.roles], onError: (error) => log(`metrics: ${error.message}`) });
+      const history = await createHistoryInfrastructure(config, log, (latencyMs) => metrics.observer.observeJobLatency(latencyMs));
       closers.push(() => history.close());
       const ingest = await createIngestInfrastructure(config, registry, clock, log);
-      return new Gateway(config, registry, infrastructure, history, ingest, clock, { ...overrides, log });
+      return new Gateway(config, registry, infrastructure, history, ingest, metrics, clock, { ...overrides, log });
     } catch (error) {
       for (const close of closers.reverse()) await close();
       throw error;

@@ -17,7 +17,7 @@ export interface HistoryInfrastructure {
   close(): Promise<void>;
 }
 
-export async function createHistoryInfrastructure(config: GatewayConfig, log: (line: string) => void): Promise<HistoryInfrastructure> {
+export async function createHistoryInfrastructure(config: GatewayConfig, log: (line: string) => void, onJobCompleted?: (latencyMs: number) => void): Promise<HistoryInfrastructure> {
   const onError = (error: Error) => log(`history: ${error.message}`);
   if (config.redisUrl === undefined) {
     const store = new MemoryCandleStore();
@@ -54,7 +54,7 @@ export async function createHistoryInfrastructure(config: GatewayConfig, log: (l
       closers.push(() => store.close());
       if (config.roles.has('edge')) history = new HistoryService({ store, onError });
       if (config.roles.has('worker')) {
-        const started = await CandleWorker.start({ connection, store, prefix, onError });
+        const started = await CandleWorker.start({ connection, store, prefix, onError, onJobCompleted });
         // The worker must stop taking jobs before its store closes.
         closers.push(() => started.close());
         worker = started;

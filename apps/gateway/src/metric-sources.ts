@@ -3,10 +3,11 @@ import type { MetricSources } from '@mdg/metrics';
 import { RedisConnectionRegistry, RedisKeyStore, RedisMarketBus } from '@mdg/redis';
 import type { EdgeNode } from './edge-node';
 import type { EngineNode } from './engine-node';
+import type { HistoryInfrastructure } from './history-infrastructure';
 import type { Infrastructure } from './infrastructure';
 
 /** What this process exposes on /metrics: a getter per component of the roles it runs. */
-export function metricSources(infrastructure: Infrastructure, engine: EngineNode | undefined, edge: EdgeNode | undefined): MetricSources {
+export function metricSources(infrastructure: Infrastructure, history: HistoryInfrastructure, engine: EngineNode | undefined, edge: EdgeNode | undefined): MetricSources {
   const { bus, connections, keyStore } = infrastructure;
   const sources: MetricSources = {
     bus: () => ({ connected: bus.state() === 'connected', stats: bus instanceof RedisMarketBus ? bus.stats() : undefined }),
@@ -27,6 +28,12 @@ export function metricSources(infrastructure: Infrastructure, engine: EngineNode
       const status = engine.status();
       return { owner: status.role === 'owner', epoch: status.epoch, takeovers: status.takeovers };
     };
+  }
+  const { queue, worker } = history;
+  if (engine && queue) sources.candleQueue = () => queue.stats();
+  if (worker) {
+    sources.candleWorker = () => worker.stats();
+    sources.jobQueue = () => worker.jobCounts();
   }
   if (edge) {
     sources.socketio = () => edge.prices.stats();

@@ -180,25 +180,28 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
     expect((await scrape(metrics)).value('mdg_candle_queue_buffered')).toBe(0);
   });
 
-  it('a queue depth Redis cannot answer has no series (never a false 0), is reported, and does not hold the scrape up', async () => {
-    const names = queueNames('metrics-outage');
+  it('a queue depth Redis does not answer in time has no series (never a false 0), is reported, and does not hold the scrape up', async () => {
+    // No outage of the worker's Redis here: BullMQ's Worker.close() can hang after a Redis restart
+    // (seen about one run in three), so the unanswered read is a promise that never settles.
+    const names = queueNames('metrics-timeout');
     const candleWorker = await worker(names, new MemoryCandleStore());
     const reported: Error[] = [];
     const metrics = new GatewayMetrics({ defaultMetrics: false, sourceTimeoutMs: 300, onError: (error) => reported.push(error) });
-    metrics.track({ candleWorker: () => candleWorker.stats(), jobQueue: () => candleWorker.jobCounts() });
+    let answering = true;
+    metrics.track({ candleWorker: () => candleWorker.stats(), jobQueue: () => (answering ? candleWorker.jobCounts() : new Promise<never>(() => undefined)) });
     expect((await scrape(metrics)).series('mdg_job_queue_depth')).toHaveLength(4);
 
-    await server.kill();
+    answering = false;
     const started = Date.now();
     const during = await scrape(metrics);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(during.series('mdg_job_queue_depth')).toEqual([]);
     // The worker's own totals are in-process: still there.
     expect(during.value('mdg_jobs_completed_total')).toBe(0);
-    expect(reported.map((error) => error.message)).toContainEqual(expect.stringMatching(/reading jobQueue failed: no answer within 300 ms/));
+    expect(reported.map((error) => error.message)).toEqual(['metrics: reading jobQueue failed: no answer within 300 ms']);
 
-    await server.restart();
-    await eventually(async () => (await scrape(metrics)).series('mdg_job_queue_depth').length === 4, 10_000, 'the depth back after the reconnect');
+    answering = true;
+    expect((await scrape(metrics)).series('mdg_job_queue_depth')).toHaveLength(4);
   });
 
   it('a rejecting async source reads as unknown for that scrape and is reported', async () => {
