@@ -3,6 +3,9 @@
 # when run as root; otherwise stops and prints the exact apt-get line to run.
 set -euo pipefail
 
+# jest writes its JSON summary here (.ci/run prints the pass/fail line from it).
+mkdir -p "$(dirname "$0")/../tmp"
+
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
