@@ -46,6 +46,8 @@ export interface GatewayConfig {
   readonly candleGraceMs: number;
   readonly maxConnectionsPerUser: number;
   readonly chartLiveConnectionsPerPlan: number;
+  /** Benchmarks only: add the engine's accepted/published times (`t`, `tp`) to every update. */
+  readonly benchStamp: boolean;
   /** Seconds between status lines on stdout; 0 = quiet. */
   readonly statusIntervalSeconds: number;
 }
@@ -123,6 +125,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     maxConnectionsPerUser: read.integer('MDG_API_WS_MAX_CONNECTIONS', 2, 1, 1000),
     chartLiveConnectionsPerPlan: read.integer('MDG_CHART_LIVE_MAX_CONNECTIONS', 5, 1, 1000),
     statusIntervalSeconds: read.integer('MDG_STATUS_INTERVAL_S', 10, 0, 3600),
+    benchStamp: read.flag('MDG_BENCH_STAMP', false),
   };
   if (read.problems.length > 0) throw new InvalidConfigError(read.problems);
   return Object.freeze({ ...config, simulator: Object.freeze(config.simulator) });

@@ -36,8 +36,8 @@ export class EdgeNode {
     this.hub = new Hub(bus, undefined, deps.observer);
     const authLimiter = new AuthAttemptLimiter({ clock });
     const shared = { app, hub: this.hub, keyStore, connections, authLimiter, observer: deps.observer };
-    this.prices = new SocketIoPriceGateway({ ...shared, options: { maxConnectionsPerUser: config.maxConnectionsPerUser, onError: (error) => deps.log(`api-ws: ${error.message}`) } });
-    this.charts = new ChartLiveEndpoint({ ...shared, registry: deps.registry, history: deps.history, options: { maxConnectionsPerPlan: { free: config.chartLiveConnectionsPerPlan, pro: config.chartLiveConnectionsPerPlan } }, onError: (error) => deps.log(`chart-live: ${error.message}`) });
+    this.prices = new SocketIoPriceGateway({ ...shared, options: { maxConnectionsPerUser: config.maxConnectionsPerUser, benchStamp: config.benchStamp, onError: (error) => deps.log(`api-ws: ${error.message}`) } });
+    this.charts = new ChartLiveEndpoint({ ...shared, registry: deps.registry, history: deps.history, options: { maxConnectionsPerPlan: { free: config.chartLiveConnectionsPerPlan, pro: config.chartLiveConnectionsPerPlan }, benchStamp: config.benchStamp }, onError: (error) => deps.log(`chart-live: ${error.message}`) });
   }
 
   start(): void {

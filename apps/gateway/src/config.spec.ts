@@ -1,0 +1,45 @@
+import { loadGatewayConfig } from './config';
+
+describe('gateway configuration', () => {
+  it('defaults to the embedded gateway: every role, simulator, port 8080', () => {
+    const config = loadGatewayConfig({});
+    expect([...config.roles]).toEqual(['engine', 'edge', 'worker']);
+    expect(config).toMatchObject({ port: 8080, redisUrl: undefined, feed: { kind: 'simulator' }, ingest: false, benchStamp: false, autoTrack: undefined });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads roles, Redis, feeds with ingest and auto-tracking', () => {
+    const config = loadGatewayConfig({ MDG_ROLES: 'edge', REDIS_URL: 'redis://127.0.0.1:6380', MDG_FEED: 'binance,coinbase,ingest', MDG_AUTO_TRACK_TOKENS: 'true', MDG_AUTO_TRACK_DECIMALS: '9' });
+    expect([...config.roles]).toEqual(['edge']);
+    expect(config.feed).toEqual({ kind: 'venues', venues: ['binance', 'coinbase'] });
+    expect(config.ingest).toBe(true);
+    expect(config.autoTrack).toMatchObject({ decimals: 9 });
+    expect(loadGatewayConfig({ MDG_FEED: 'ingest' }).feed).toEqual({ kind: 'none' });
+    expect(loadGatewayConfig({ MDG_FEED: 'replay:/tmp/t.ndjson', MDG_REPLAY_SPEED: '0' }).feed).toEqual({ kind: 'replay', path: '/tmp/t.ndjson', speed: 0 });
+  });
+
+  it('refuses every bad value at once, naming each', () => {
+    let thrown: unknown;
+    try {
+      loadGatewayConfig({ PORT: 'eighty', MDG_ROLES: 'engine,cook', MDG_FEED: 'binance,kraken', MDG_DEMO_KEYS: 'maybe', REDIS_URL: 'http://x' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'INVALID_CONFIG' });
+    const problems = (thrown as { problems: string[] }).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('PORT must be an integer'),
+        expect.stringContaining('unknown role "cook"'),
+        expect.stringContaining('MDG_FEED must be'),
+        expect.stringContaining('MDG_DEMO_KEYS must be true or false'),
+        expect.stringContaining('REDIS_URL must start with redis://'),
+      ]),
+    );
+  });
+
+  it('refuses separate roles without Redis: they could not find each other', () => {
+    expect(() => loadGatewayConfig({ MDG_ROLES: 'engine' })).toThrow(/set REDIS_URL/);
+    expect(() => loadGatewayConfig({ MDG_ROLES: 'engine,edge,worker' })).not.toThrow();
+  });
+});
