@@ -118,6 +118,20 @@ export class LoadGroup {
     return sum(lines.map((line) => (JSON.parse(line) as { ready: number }).ready));
   }
 
+  /** Waits (bounded) until no message has arrived for `quietMs`: a saturated server's backlog has drained. */
+  async quiet(quietMs: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const total = async () => sum((await this.command('status', '{"event":"status"', 5000)).map((line) => (JSON.parse(line) as { msgs: number }).msgs));
+    let last = await total();
+    while (Date.now() < deadline) {
+      await sleep(quietMs);
+      const now = await total();
+      if (now === last) return true;
+      last = now;
+    }
+    return false;
+  }
+
   /** Waits (bounded) until every client is ready again, e.g. after a saturated step closed some. */
   async settle(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;

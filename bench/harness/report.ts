@@ -194,7 +194,7 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   // ---------------------------------------------------------------- memory, connect, storm
   push('## Memory per idle connection, connect rate, reconnect storm', '');
   push(
-    'Memory: N clients connected and subscribed, no updates flowing, after a full GC; (after − before) / N. Connect rate: N / time until all N are subscribed (200 handshakes in flight per load generator process). Storm: every client drops its TCP connection at once and reconnects; time until all are subscribed again, and until each has received an update (updates flowing at the slowest step).',
+    'Memory: N clients connected and subscribed, no updates flowing, after a full GC; (after − before) / N. Connect rate: N / time until all N are subscribed (200 handshakes in flight per load generator process). Storm: every client drops its TCP connection at once and reconnects; time until all are subscribed again, and until each has received an update (updates flowing at a quarter of the capacity).',
     '',
   );
   push('| N | server | RSS / conn | heap / conn | connects / s | storm: all back | storm: all receiving |', '|---:|---|---:|---:|---:|---:|---:|');

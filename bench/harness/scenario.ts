@@ -166,17 +166,27 @@ export async function runScenario(ctx: BenchContext, target: TargetSpec, n: numb
       const busLag = sut.busLag ? await sut.busLag.stop() : undefined;
       const stepResult = summarize(step, window, n, cpu1 - cpu0, others0, others1, busLag);
       log(
-        `    ${String(step.periodMs).padStart(4)} ms offered ${fmt(stepResult.offeredMsgs)}/s delivered ${fmt(stepResult.deliveredPerSec)}/s ` +
+        `    ${String(step.periodMs).padStart(4)} ms${step.k < maxK(target.protocol) ? ` ×${step.k}` : ''} offered ${fmt(stepResult.offeredMsgs)}/s delivered ${fmt(stepResult.deliveredPerSec)}/s ` +
           `(${(stepResult.completeness * 100).toFixed(1)} %, published ${(stepResult.publishRatio * 100).toFixed(0)} %) p99 ${stepResult.tickToWire.p99.toFixed(2)} ms ` +
           `server ${(stepResult.serverCpu * 100).toFixed(0)} % ${stepResult.serverUsPerMsg.toFixed(3)} µs/msg client ${(stepResult.clientCpu * 100).toFixed(0)} %` +
           (stepResult.saturated ? `  SATURATED (${stepResult.reasons.join(', ')})` : ''),
       );
       return stepResult;
     };
+    // After a saturated step: stop publishing, let the backlog drain (bounded), let dropped clients reconnect.
     const recover = async () => {
       sut.setStep(undefined);
-      await sleep(1500);
+      if (!(await clients.quiet(1000, 60_000))) log('    backlog still draining after 60 s');
       await clients.settle(30_000);
+    };
+    // The step offering `share` of the capacity: every stream at the matching period, or fewer streams once that would exceed a second.
+    const stepAt = (share: number): Step => {
+      const kmax = maxK(target.protocol);
+      const perClient = (share * peak) / n;
+      const period = Math.max(options.ladder.at(-1)!, (kmax * 1000) / perClient);
+      if (period <= 1000) return stepFor(target.protocol, Math.round(period * 100) / 100);
+      const k = Math.max(1, Math.min(kmax, Math.round(perClient)));
+      return stepFor(target.protocol, Math.round(((k * 1000) / perClient) * 100) / 100, k);
     };
 
     // Sweep: up the ladder until a step saturates.
@@ -192,19 +202,16 @@ export async function runScenario(ctx: BenchContext, target: TargetSpec, n: numb
     result.capacity = { peakPerSec: peak, sustainedPerSec: sustained?.deliveredPerSec ?? 0, sustainedPeriodMs: sustained?.periodMs ?? Number.NaN, saturatedPeriodMs: saturated?.periodMs, reached: saturated !== undefined };
     await recover();
 
-    // Latency at fixed fractions of the capacity: the period that offers exactly that share of it.
-    const k = maxK(target.protocol);
+    // Latency at fixed fractions of the capacity: the step that offers exactly that share of it.
     for (const fraction of options.fractions) {
-      const period = Math.max(options.ladder.at(-1)!, (k * n * 1000) / (fraction * peak));
-      const stepResult = await measure(stepFor(target.protocol, Math.round(period * 100) / 100), options.latencyWindowMs);
+      const stepResult = await measure(stepAt(fraction), options.latencyWindowMs);
       result.latency.push({ fraction, actualFraction: stepResult.offeredMsgs / peak, step: stepResult });
       if (stepResult.saturated) await recover();
     }
 
     // Reconnect storm with updates flowing at a quarter of the capacity.
     if (options.storm) {
-      const period = Math.max(options.ladder.at(-1)!, (maxK(target.protocol) * n * 1000) / (0.25 * peak));
-      sut.setStep(stepFor(target.protocol, Math.round(period * 100) / 100));
+      sut.setStep(stepAt(0.25));
       await sleep(options.warmupMs);
       try {
         result.storm = await clients.storm(Math.max(60_000, n * 10));
