@@ -63,6 +63,8 @@ export interface LoadWindow {
   published: number;
   /** Updates per second published, per stream (s1 - s0) / (arrival of s1 - arrival of s0), summed. */
   publishedPerSec: number;
+  /** Per stream: newest seq at the window's start and end, and when they arrived (the freshest process's view). */
+  streams: WindowLine['streams'];
   /** Clients ready at the window's start, the seqs they should have received in the window's ranges, and what they got (after the drain). */
   members: number;
   expected: number;
@@ -192,6 +194,7 @@ function merge(windows: WindowLine[]): LoadWindow {
     // Every process sees every stream: the range and rate are the same up to in-flight messages; the freshest view counts.
     published: Math.max(...windows.map((window) => window.published)),
     publishedPerSec: Math.max(...windows.map((window) => window.pubRate)),
+    streams: windows.reduce((best, window) => (window.published > best.published ? window : best)).streams,
     members: sum(windows.map((window) => window.members)),
     expected: sum(windows.map((window) => window.expected)),
     got: sum(windows.map((window) => window.got)),

@@ -63,6 +63,8 @@ export interface StepResult {
   busLag?: Percentiles;
   saturated: boolean;
   reasons: string[];
+  /** Raw per-stream seq ranges of the window (results.json only). */
+  streams: LoadWindow['streams'];
 }
 
 export interface ScenarioResult {
@@ -294,6 +296,7 @@ function summarize(
     busLag: busLag === undefined ? undefined : { p50: busLag.p50, p99: busLag.p99, p999: busLag.p999, samples: busLag.count },
     saturated: reasons.length > 0,
     reasons,
+    streams: window.streams,
   };
 }
 

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static int poll_stdin(void) {
 }
 
 int main(int argc, char **argv) {
-  double period_ms = 1.0;
+  double period_ms = 1.0; /* initial pace; `period` commands change period_ns */
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--period-ms")) period_ms = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--inst") && ninst < MAX_INST) {
@@ -101,6 +102,17 @@ int main(int argc, char **argv) {
   period_ns = (long)(period_ms * 1e6);
   for (;;) {
     if (poll_stdin() < 0) return 0;
+    /* Wait for the next tick, but wake up for commands: a new period takes effect at once, not
+       after the old period's sleep (up to a second), so a step's warm-up measures the new pace. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double wait_ms = (double)(next.tv_sec - now.tv_sec) * 1e3 + (double)(next.tv_nsec - now.tv_nsec) / 1e6;
+    if (wait_ms > 0) {
+      struct pollfd in = {.fd = 0, .events = POLLIN};
+      struct timespec timeout = {.tv_sec = (time_t)(wait_ms / 1e3), .tv_nsec = (long)((wait_ms - (double)(long)(wait_ms / 1e3) * 1e3) * 1e6)};
+      ppoll(&in, 1, &timeout, NULL);
+      continue;
+    }
     if (nactive > 0) {
       struct timespec wall;
       clock_gettime(CLOCK_REALTIME, &wall);
@@ -136,11 +148,9 @@ int main(int argc, char **argv) {
       next.tv_nsec -= 1000000000L;
       next.tv_sec++;
     }
-    struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     /* Far behind (stopped, or the reader blocked us): resynchronise instead of bursting. */
     double behind = (double)(now.tv_sec - next.tv_sec) * 1e3 + (double)(now.tv_nsec - next.tv_nsec) / 1e6;
-    if (behind > 20 * period_ms) next = now;
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+    if (behind > 20 * (double)period_ns / 1e6) next = now;
   }
 }

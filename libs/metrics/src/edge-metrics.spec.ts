@@ -73,6 +73,9 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
       scrape = await stack.scrape();
       expect(scrape.value('mdg_messages_sent_total', { ...SIO, event: 'price-update' })).toBe(1);
       expect(scrape.value('mdg_sent_bytes_total', { ...SIO, event: 'price-update' })).toBe(Buffer.byteLength(`42/api-ws,${JSON.stringify(['price-update', received])}`));
+      // A WebSocket client's update went out through one app.publish, not a per-socket loop.
+      expect(scrape.value('mdg_socketio_broadcasts_total', { path: 'fast' })).toBeGreaterThanOrEqual(1);
+      expect(scrape.value('mdg_socketio_broadcasts_total', { path: 'slow' })).toBe(0);
 
       client.close();
       scrape = await scrapeUntil(stack, (s) => s.value('mdg_connections', SIO) === 0, 'the connection to go');

@@ -251,4 +251,17 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     sources: ['socketio'],
     samples: (readings, push) => push(readings.sources.socketio?.engineConnections ?? 0),
   },
+  {
+    // SREs (and the benchmark) see that price broadcasts stay on the one-app.publish fast path.
+    type: 'counter',
+    name: 'mdg_socketio_broadcasts_total',
+    help: 'Socket.IO broadcasts by path: fast (one uWS app.publish for every WebSocket member) or slow (one send per socket).',
+    labelNames: ['path'],
+    sources: ['socketio'],
+    samples: (readings, push) => {
+      const stats = readings.sources.socketio;
+      push(stats?.fastPathBroadcasts ?? 0, { path: 'fast' });
+      push(stats?.slowPathBroadcasts ?? 0, { path: 'slow' });
+    },
+  },
 ];

@@ -80,6 +80,7 @@ const MDG_FAMILIES = [
   'mdg_slow_client_closes_total',
   'mdg_slow_client_resyncs_total',
   'mdg_slow_clients',
+  'mdg_socketio_broadcasts_total',
   'mdg_socketio_engine_connections',
   'mdg_stale_envelopes_total',
   'mdg_stream_gaps_total',
@@ -97,6 +98,7 @@ const ALLOWED_LABEL_VALUES: Record<string, RegExp> = {
   timeframe: /^(1|5|15|30|60|300|900|1800|3600|14400|86400)$/,
   state: /^(idle|live|stale|stopped)$/,
   client: /^(registry|keys)$/,
+  path: /^(fast|slow)$/,
   le: /^([0-9.]+|\+Inf)$/,
 };
 

@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MetricSourceName, SourceSnapshot } from './metric-sources';
 
 /** Label names a metric may carry: small fixed sets only (never ids, keys, symbols or tokens). */
-export type MetricLabel = 'protocol' | 'event' | 'reason' | 'role' | 'timeframe' | 'state' | 'client';
+export type MetricLabel = 'protocol' | 'event' | 'reason' | 'role' | 'timeframe' | 'state' | 'client' | 'path';
 
 export type MetricLabels = Partial<Record<MetricLabel, string>>;
 
