@@ -129,18 +129,6 @@ async function profiles(ctx: BenchContext, results: ScenarioResult[]): Promise<P
   return summaries;
 }
 
-/** The chart-live buffer check alone (bench/harness/backpressure-check-cost.ts), pinned like a server. */
-function measureCheckCost(ctx: BenchContext): BenchResults['checkCost'] {
-  try {
-    const args = ['--import', 'tsx', path.join(ctx.benchDir, 'harness/backpressure-check-cost.ts')];
-    const output = ctx.serverCore === undefined ? execFileSync(process.execPath, args, { cwd: ROOT, timeout: 60_000 }) : execFileSync('taskset', ['-c', ctx.serverCore, process.execPath, ...args], { cwd: ROOT, timeout: 60_000 });
-    return JSON.parse(output.toString().trim().split('\n').at(-1)!) as BenchResults['checkCost'];
-  } catch (error) {
-    log(`buffer check cost not measured: ${String(error).split('\n')[0]}`);
-    return undefined;
-  }
-}
-
 async function main(): Promise<void> {
   const reportOnly = env['BENCH_REPORT'];
   if (reportOnly !== undefined) {
@@ -190,7 +178,7 @@ async function main(): Promise<void> {
     }
   }
   const profileSummaries = PROFILE ? await profiles(ctx, results) : [];
-  const data = save({ profiles: profileSummaries, checkCost: measureCheckCost(ctx) });
+  const data = save({ profiles: profileSummaries });
   // Partial runs (quick, filtered) never overwrite the committed BENCHMARKS.md.
   const complete = !QUICK && ONLY === undefined && env['BENCH_N'] === undefined && env['BENCH_REPEATS'] === undefined;
   writeReport(data, complete ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ctx.runDir, 'BENCHMARKS.md'), path.join(ROOT, 'bench/benchmarks-notes.md'));

@@ -16,7 +16,6 @@ export interface BenchResults {
   scenarios: ScenarioResult[];
   profiles: ProfileSummary[];
   /** ChartLiveEndpoint's per-publish buffer check, measured alone (bench/harness/backpressure-check-cost.ts). */
-  checkCost?: { n: number; nsPerMember: number; min: number; max: number };
 }
 
 interface Stat {
@@ -242,22 +241,6 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
     if (sizes.length > 0) push(`| ${label.get(target)} | ${stat(sizes).median.toFixed(0)} |`);
   }
   push('');
-
-  // ---------------------------------------------------------------- the chart-live buffer check
-  if (results.checkCost !== undefined) {
-    const perMsgUs = atFraction('gateway-raw', 1000, 0.5, (step) => step.serverUsPerMsg).median;
-    const cost = results.checkCost;
-    push(
-      '## The `/ws/chart-live` per-publish buffer check',
-      '',
-      `ChartLiveEndpoint reads every subscriber's \`getBufferedAmount()\` before each publish (O(subscribers) work per update). The same loop over ${num(cost.n)} real uWS connections, measured alone: **${cost.nsPerMember.toFixed(1)} ns per subscriber** (${cost.min.toFixed(1)}–${cost.max.toFixed(1)}). ` +
-        (Number.isFinite(perMsgUs)
-          ? `The gateway spends ${perMsgUs.toFixed(2)} µs of server CPU per delivered chart event at N=1,000 (50 % load), so the check is ${pct((cost.nsPerMember / 1000) / perMsgUs, 1)} of it: it does not limit throughput. `
-          : '') +
-        'A design that removes it for streams most connections share (one check of every connection per 32 KiB published, uWS maxBackpressure as the backstop) is in bench/proposals/chart-live-wide-stream-check.patch; it passes every libs/uws test but is not applied, since it buys less than the run-to-run noise.',
-      '',
-    );
-  }
 
   // ---------------------------------------------------------------- fast path
   push('## Socket.IO broadcasts stay on the uWS fast path', '');

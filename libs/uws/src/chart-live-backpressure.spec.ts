@@ -53,10 +53,16 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     return { normal, slow, publishBatch, published };
   }
 
-  it('conflates a client that stops reading, then catches it up with every missed final and the latest candle', async () => {
+  // A stream most connections share is checked once per 32 KiB published over all connections; a
+  // narrow one (here 2 of 18 connections) checks its own members on every publish: both must conflate.
+  it.each([
+    ['a wide stream', 0],
+    ['a narrow stream', 16],
+  ])('conflates a client that stops reading (%s), then catches it up with every missed final and the latest candle', async (_, idleConnections) => {
     harness = await ChartLiveHarness.start({
       options: { softBackpressureBytes: SOFT, hardBackpressureBytes: 64 * 1024 * 1024, slowConsumerTimeoutMs: 60_000, slowCheckIntervalMs: 50, finalsKeptPerStream: 64 },
     });
+    for (let i = 0; i < idleConnections; i++) await harness.connectReady(await harness.createKey('free', `idle-${i}`));
     const { normal, slow, publishBatch, published } = await twoSubscribers();
 
     slow.pause();
@@ -89,7 +95,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     const stats = harness.endpoint.stats();
     // Every update it did not get is accounted for as conflated: nothing vanished silently.
     expect(stats.conflatedUpdates).toBe(published.length - slowSeqs.length);
-    expect(stats).toMatchObject({ resyncs: 1, slowCloses: 0, incompleteCatchUps: 0, connections: 2 });
+    expect(stats).toMatchObject({ resyncs: 1, slowCloses: 0, incompleteCatchUps: 0, connections: 2 + idleConnections });
     // Bounded: the server never buffered much more than the soft limit for anyone.
     expect(stats.peakBufferedBytes).toBeLessThan(SOFT + 64 * 1024);
     expect(slow.isClosed).toBe(false);

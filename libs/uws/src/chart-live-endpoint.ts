@@ -101,6 +101,20 @@ type Counters = Omit<ChartLiveStats, 'connections' | 'pendingUpgrades' | 'subscr
  */
 const UWS_BACKPRESSURE_MARGIN = 64 * 1024;
 
+/**
+ * Send buffers are checked again once this many bytes were published on wide streams since the
+ * last check (see onEnvelope): no connection's buffer can grow by more than this unseen, which
+ * stays well inside UWS_BACKPRESSURE_MARGIN.
+ */
+const BACKPRESSURE_CHECK_BYTES = 32 * 1024;
+
+/**
+ * A stream is wide when more than 1/WIDE_STREAM_SHARE of all connections subscribe to it: its
+ * publishes share one check of every connection per BACKPRESSURE_CHECK_BYTES; narrower streams
+ * check their own members on every publish (at most a few per recipient either way).
+ */
+const WIDE_STREAM_SHARE = 8;
+
 /** The `connected` text, encoded once. */
 const CONNECTED = Buffer.from(connectedMessage());
 
@@ -113,8 +127,10 @@ const RECENT_REVOCATIONS = 1024;
  * Fan-out: one hub listener per (token, timeframe) stream with local subscribers; each
  * envelope is encoded once and handed to uWS with `app.publish` on the stream's topic.
  *
- * Slow consumers (DESIGN.md convention 4) never lose data silently. Before every publish the
- * stream's subscribers' send buffers are checked; a client above `softBackpressureBytes` is
+ * Slow consumers (DESIGN.md convention 4) never lose data silently. Send buffers are checked
+ * before publishing: for a narrow stream its own subscribers on every publish; for a wide one
+ * (most connections subscribe) every connection once per BACKPRESSURE_CHECK_BYTES published,
+ * which bounds what a buffer can gain unseen at a fraction of the per-recipient cost. A client above `softBackpressureBytes` is
  * taken off its topics (so uWS never drops anything for it) and remembers, per stream, the
  * last envelope it was sent. Once it drains below half the soft limit it gets, per stream,
  * every closed candle it missed and then only the newest open candle (conflation: the
@@ -146,6 +162,8 @@ export class ChartLiveEndpoint {
   private readonly recentlyRevoked = new Set<string>();
   /** Encoded once per envelope; weak so the cache lives exactly as long as someone holds the envelope. */
   private readonly encoded = new WeakMap<Envelope, Buffer>();
+  /** Bytes published on wide streams since the last check of every connection's send buffer. */
+  private uncheckedBytes = 0;
   private readonly unsubscribers: (() => void)[] = [];
   private slowTimer: NodeJS.Timeout | undefined;
   /** Candle events sent; control messages are the rest of counters.messagesSent/bytesSent. */
@@ -569,7 +587,7 @@ export class ChartLiveEndpoint {
 
   // ---------------------------------------------------------------- fan-out and slow consumers
 
-  /** The hub listener of one stream: encode once, check the subscribers' buffers, publish. */
+  /** The hub listener of one stream: encode once, check send buffers, publish. */
   private onEnvelope(stream: ChartStream<ChartLiveSession>, envelope: Envelope): void {
     if (this.state !== 'started') return;
     if (!isCandleUpdate(envelope.payload) || (stream.last !== undefined && !isAfter(envelope, stream.last))) {
@@ -578,24 +596,22 @@ export class ChartLiveEndpoint {
     }
     const candle = envelope as CandleEnvelope;
     const bytes = this.encode(stream, candle);
-    const { softBackpressureBytes, hardBackpressureBytes } = this.options;
-    let recipients = 0;
-    let overHard: ChartLiveSession[] | undefined;
     const bridged = stream.bridged.size > 0 ? stream.bridged : undefined;
-    for (const session of stream.members) {
-      if (session.slowSince !== undefined || session.ws === undefined || session.closed || bridged?.has(session)) continue;
-      const buffered = session.ws.getBufferedAmount();
-      if (buffered > this.counters.peakBufferedBytes) this.counters.peakBufferedBytes = buffered;
-      if (buffered > hardBackpressureBytes) (overHard ??= []).push(session);
-      // Taken off its topics before this publish, so its cursor is the previous envelope.
-      else if (buffered > softBackpressureBytes) this.markSlow(session);
-      else recipients += 1;
+    const wide = stream.members.size * WIDE_STREAM_SHARE > this.sessions.size;
+    let recipients = 0;
+    if (wide) {
+      // Slow clients are taken off their topics before this publish, so their cursors are the previous envelopes.
+      if (this.uncheckedBytes + bytes.length > BACKPRESSURE_CHECK_BYTES) this.checkAllBuffers();
+      this.uncheckedBytes += bytes.length;
+    } else {
+      recipients = this.checkMembers(stream, bridged);
     }
-    if (overHard !== undefined) for (const session of overHard) this.corked(session, () => this.closeSlow(session));
     stream.record(candle);
     stream.awaitingSnapshot.clear();
     // Members joining their history get the envelope through their bridge (which corks its own sends).
     if (bridged !== undefined) for (const bridge of [...bridged.values()]) bridge.push(candle);
+    // On the topic: exactly the live members (slow ones left it, bridged ones have not joined it yet).
+    if (wide) recipients = this.app.numSubscribers(stream.topic);
     if (recipients === 0) return;
     this.app.publish(stream.topic, bytes, false);
     this.counters.messagesSent += recipients;
@@ -603,6 +619,41 @@ export class ChartLiveEndpoint {
     this.chartSent.messages += recipients;
     this.chartSent.bytes += recipients * bytes.length;
     if (this.observer !== undefined) this.observer.onDelivered('chart-live', envelope, recipients, bytes.length);
+  }
+
+  /** A narrow stream's members before a publish; returns how many will get it. */
+  private checkMembers(stream: ChartStream<ChartLiveSession>, bridged: Map<ChartLiveSession, unknown> | undefined): number {
+    let recipients = 0;
+    let overHard: ChartLiveSession[] | undefined;
+    for (const session of stream.members) {
+      if (session.slowSince !== undefined || session.ws === undefined || session.closed || bridged?.has(session)) continue;
+      const verdict = this.classify(session.ws);
+      if (verdict === 'hard') (overHard ??= []).push(session);
+      else if (verdict === 'soft') this.markSlow(session);
+      else recipients += 1;
+    }
+    if (overHard !== undefined) for (const session of overHard) this.corked(session, () => this.closeSlow(session));
+    return recipients;
+  }
+
+  /** Every live connection's send buffer, at most once per BACKPRESSURE_CHECK_BYTES published on wide streams. */
+  private checkAllBuffers(): void {
+    this.uncheckedBytes = 0;
+    let overHard: ChartLiveSession[] | undefined;
+    for (const session of this.sessions) {
+      if (session.slowSince !== undefined || session.ws === undefined || session.closed) continue;
+      const verdict = this.classify(session.ws);
+      if (verdict === 'hard') (overHard ??= []).push(session);
+      else if (verdict === 'soft') this.markSlow(session);
+    }
+    if (overHard !== undefined) for (const session of overHard) this.corked(session, () => this.closeSlow(session));
+  }
+
+  private classify(ws: WebSocket<ChartLiveUserData>): 'ok' | 'soft' | 'hard' {
+    const buffered = ws.getBufferedAmount();
+    if (buffered > this.counters.peakBufferedBytes) this.counters.peakBufferedBytes = buffered;
+    if (buffered > this.options.hardBackpressureBytes) return 'hard';
+    return buffered > this.options.softBackpressureBytes ? 'soft' : 'ok';
   }
 
   /** Stops live updates to a client that cannot keep up; remembers where each of its streams stood. */
