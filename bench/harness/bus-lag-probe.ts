@@ -5,6 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
+import { preciseNow } from '@mdg/bus';
 
 const url = process.env['REDIS_URL'];
 const prefix = process.env['BENCH_PREFIX'] ?? 'mdg:';
@@ -16,7 +17,7 @@ let open = false;
 client.on('pmessage', (_pattern: string, _channel: string, message: string) => {
   if (!open) return;
   const publishedAt = (JSON.parse(message) as { publishedAt?: unknown }).publishedAt;
-  if (typeof publishedAt === 'number') samples.push(performance.timeOrigin + performance.now() - publishedAt);
+  if (typeof publishedAt === 'number') samples.push(preciseNow() - publishedAt);
 });
 client.psubscribe(`${prefix}bus:*`).then(
   () => console.log('{"event":"subscribed"}'),

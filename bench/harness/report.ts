@@ -15,7 +15,6 @@ export interface BenchResults {
   targets: { id: string; label: string; protocol: string; role: string }[];
   scenarios: ScenarioResult[];
   profiles: ProfileSummary[];
-  /** ChartLiveEndpoint's per-publish buffer check, measured alone (bench/harness/backpressure-check-cost.ts). */
 }
 
 interface Stat {
@@ -173,7 +172,7 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   // ---------------------------------------------------------------- latency
   push('## Latency at fixed fractions of capacity', '');
   push(
-    '*tick-to-wire*: from the engine accepting the trade (`acceptedAt`) to the client reading the frame; for the references (no engine) the same as *publish-to-wire*, from the publish call. The gateway\'s coalescing interval under the benchmark is 1 ms, so its tick-to-wire includes up to 1 ms of waiting for the next publish. One message in 64 per client is timed. ms.',
+    '*tick-to-wire*: from the engine accepting the trade (`acceptedAt`) to the client reading the frame; for the references (no engine) the same as *publish-to-wire*, from the publish call. The gateway\'s coalescing interval under the benchmark is 1 ms, so its tick-to-wire includes up to 1 ms of waiting for the next publish. One message in 64 per client is timed, on CLOCK_MONOTONIC at both ends (same machine). ms.',
     '',
   );
   push('| N | server | load | tick-to-wire p50 / p99 / p99.9 | publish-to-wire p50 / p99 / p99.9 | server CPU | load generator CPU |', '|---:|---|---:|---:|---:|---:|---:|');
@@ -277,7 +276,7 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
     `- **Clients**: a C epoll load generator (bench/loadgen/loadgen.c, built with gcc at run time): RFC 6455 client handshake and masked frames; for \`/api-ws\` the Engine.IO v4 / Socket.IO v4 handshake over WebSocket (\`/socket.io/?EIO=4&transport=websocket\`, CONNECT \`40/api-ws,{"apiKey":..}\`, pings \`2\` answered \`3\`). It counts frames, checks every \`seq\` per stream, times one message in ${o.sample ?? 64} per client, and reports its own CPU time. Above ${'9,500'} clients it runs as several processes, each bound to its own 127.0.0.x source address (a process may hold at most 20,000 open files here).`,
     `- **Offered rate**: the gateway runs its real engine, fed through \`MDG_FEED=replay:<fifo>\` at \`MDG_REPLAY_SPEED=0\` by a C feeder (bench/loadgen/feeder.c) writing one trade per subscribed instrument every *period* ms on an absolute schedule; the coalescing interval is ${o.coalescingMs ?? 1} ms, so every trade becomes exactly one update. The references publish on the same schedule (a 1 ms timer, one update per stream per period, missed periods merged like the gateway merges them). Offered updates/s = streams × 1000 / period; the published rate is measured from the seq numbers, the expected deliveries by seq range per client (exact, after a ${'1 s'} drain).`,
     `- **Steps**: warm-up max(${o.warmupMs ?? '?'} ms, 2.5 periods), then a ${o.windowMs ?? '?'} ms window (${o.latencyWindowMs ?? '?'} ms for latency). The sweep goes through periods ${(o.ladder ?? []).join(', ')} ms and stops at the first saturated step. Latency steps use the period that offers the given share of the capacity.`,
-    '- **Messages**: same size as the gateway\'s (the load generator reports bytes per message in results.json). The gateway runs with `MDG_BENCH_STAMP=1`, which adds `t` (acceptedAt) and `tp` (publishedAt) to chart events and price updates.',
+    '- **Messages**: same size as the gateway\'s (the load generator reports bytes per message in results.json). The gateway runs with `MDG_BENCH_STAMP=1`, which adds `t` (acceptedAt) and `tp` (publishedAt), as CLOCK_MONOTONIC ms, to chart events and price updates; the references stamp `t` = `tp` with `process.hrtime`.',
     '- **Server CPU**: utime + stime of the server process(es) from /proc/<pid>/stat over the window (kernel time of the sends included; on loopback the receive path of the client runs partly on the sender\'s core too).',
     '- Every process the harness starts is pinned, bounded in time and stopped by its pid; everything runs on loopback.',
     '',

@@ -21,8 +21,9 @@ export function referenceArgs(): ReferenceArgs {
   return { port, periodMs, streams };
 }
 
+/** CLOCK_MONOTONIC ms (uv_hrtime), what the load generator compares its own monotonic clock with. */
 export function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /**

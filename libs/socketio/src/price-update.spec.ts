@@ -1,4 +1,4 @@
-import type { Envelope } from '@mdg/bus';
+import { monotonicOf, type Envelope } from '@mdg/bus';
 import { priceUpdateFromEnvelope } from './price-update';
 
 const envelope: Envelope = {
@@ -15,9 +15,10 @@ describe('priceUpdateFromEnvelope', () => {
     expect(priceUpdateFromEnvelope('BTC', envelope)).toEqual({ symbol: 'BTC', price: 87250.5, volume: 12500000000, timestamp: 1775001600, change: 1250.3, changePercent: 1.45, seq: 7 });
   });
 
-  it('adds t (acceptedAt) and tp (publishedAt) last with the benchmark stamp', () => {
+  it('adds t (acceptedAt) and tp (publishedAt) last, on the monotonic clock, with the benchmark stamp', () => {
     const update = priceUpdateFromEnvelope('BTC', envelope, true);
-    expect(update).toMatchObject({ seq: 7, t: 1775001600123.25, tp: 1775001600125.5 });
+    expect(update).toMatchObject({ seq: 7, t: monotonicOf(1775001600123.25), tp: monotonicOf(1775001600125.5) });
+    expect(update!.tp! - update!.t!).toBeCloseTo(2.25, 6);
     expect(Object.keys(update ?? {}).slice(-3)).toEqual(['seq', 't', 'tp']);
   });
 

@@ -1,10 +1,10 @@
-import type { Envelope } from '@mdg/bus';
+import { monotonicOf, type Envelope } from '@mdg/bus';
 import type { MarketUpdate, PriceSymbol } from '@mdg/model';
 
 /**
  * What `/api-ws` sends: the MarketUpdate plus the extension field `seq` (per symbol, +1 per
  * update); with the benchmark-only `benchStamp` option also `t` (envelope.acceptedAt) and `tp`
- * (envelope.publishedAt), wall ms with sub-ms precision.
+ * (envelope.publishedAt) as CLOCK_MONOTONIC ms with sub-ms precision.
  */
 export type PriceUpdate = MarketUpdate & { seq: number; t?: number; tp?: number };
 
@@ -23,6 +23,6 @@ export function priceUpdateFromEnvelope(symbol: PriceSymbol, envelope: Envelope,
   for (const field of NUMERIC_FIELDS) if (typeof fields[field] !== 'number' || !Number.isFinite(fields[field])) return undefined;
   if (!Number.isSafeInteger(envelope.seq) || envelope.seq < 1) return undefined;
   // Spread keeps fields a newer engine may add (the protocol allows added JSON fields).
-  if (benchStamp) return { ...(payload as MarketUpdate), symbol, seq: envelope.seq, t: envelope.acceptedAt, tp: envelope.publishedAt };
+  if (benchStamp) return { ...(payload as MarketUpdate), symbol, seq: envelope.seq, t: monotonicOf(envelope.acceptedAt), tp: monotonicOf(envelope.publishedAt) };
   return { ...(payload as MarketUpdate), symbol, seq: envelope.seq };
 }

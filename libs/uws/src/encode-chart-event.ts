@@ -1,4 +1,4 @@
-import type { Envelope } from '@mdg/bus';
+import { monotonicOf, type Envelope } from '@mdg/bus';
 import type { CandleUpdate, TokenInstrument } from '@mdg/model';
 
 /**
@@ -7,8 +7,8 @@ import type { CandleUpdate, TokenInstrument } from '@mdg/model';
  * Called once per envelope, never per recipient: the same bytes go to every subscriber.
  *
  * `benchStamp` (off by default, for `npm run bench` only) appends `t` = envelope.acceptedAt and
- * `tp` = envelope.publishedAt (wall ms, sub-ms precision) so a load generator can measure
- * tick-to-wire and publish-to-wire latency.
+ * `tp` = envelope.publishedAt as CLOCK_MONOTONIC ms (sub-ms precision) so a load generator on
+ * the same machine can measure tick-to-wire and publish-to-wire latency.
  */
 export function encodeChartEvent(token: TokenInstrument, envelope: Envelope<CandleUpdate>, benchStamp = false): string {
   const { timeframe, candle, closed } = envelope.payload;
@@ -33,7 +33,7 @@ export function encodeChartEvent(token: TokenInstrument, envelope: Envelope<Cand
     },
     seq: envelope.seq,
   };
-  return benchStamp ? JSON.stringify({ ...event, t: envelope.acceptedAt, tp: envelope.publishedAt }) : JSON.stringify(event);
+  return benchStamp ? JSON.stringify({ ...event, t: monotonicOf(envelope.acceptedAt), tp: monotonicOf(envelope.publishedAt) }) : JSON.stringify(event);
 }
 
 /** Cheap structural check of a bus payload before it is trusted as a CandleUpdate. */
