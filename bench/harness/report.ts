@@ -116,7 +116,7 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
     push(goal('raw: gateway capacity / `ws` reference at N=1,000 (goal ≥ 30)', capacity('gateway-raw', 1000).median / capacity('ws-raw', 1000).median, 30));
     push(goal('Socket.IO: gateway capacity / Socket.IO-on-http reference at N=1,000 (goal ≥ 20)', capacity('gateway-sio', 1000).median / capacity('http-sio', 1000).median, 20));
   }
-  push('', 'Capacity = the highest delivered messages/s of the sweep (at the first saturated step, where the server delivers all it can). The sustained rate (last step that met every criterion) is in the next table.', '');
+  push('', 'Capacity = the highest delivered messages/s of the sweep, which climbs the ladder to the first saturated step and then also measures the top of the ladder (the same overload for every server: a server that batches more under load delivers most there). The sustained rate (last step that met every criterion) is in the next table.', '');
 
   // ---------------------------------------------------------------- headline
   push('## Capacity: delivered messages per second', '');
@@ -258,7 +258,7 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   // ---------------------------------------------------------------- profiles
   if (results.profiles.length > 0) {
     push('## CPU profiles at saturation', '');
-    push('`node --cpu-prof` of each server at its first saturated step (N as shown). Self time by function (native uWS and kernel time spent inside a call is charged to the JS function that made it, e.g. `publish`); share of the busy (non-idle) time.', '');
+    push('`node --cpu-prof` of each server at its first saturated step (N as shown). Self time by function (native uWS and kernel time inside a call is charged to the JS function that made it, e.g. a `publish` that drains uWS queues; uWS work between JS calls, such as the topic drain at the start of each loop iteration, is not JS and counts as idle here, so use the server CPU columns above for totals); share of the sampled busy time, which includes start-up and connecting.', '');
     for (const profile of results.profiles) {
       push(`### ${label.get(profile.target) ?? profile.target} — N=${num(profile.n)}, one update per stream every ${profile.periodMs} ms (${(profile.busyMs / 1000).toFixed(1)} s busy, ${(profile.idleMs / 1000).toFixed(1)} s idle)`, '');
       push('| function | self | share |', '|---|---:|---:|');
@@ -275,7 +275,7 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
     '',
     `- **Clients**: a C epoll load generator (bench/loadgen/loadgen.c, built with gcc at run time): RFC 6455 client handshake and masked frames; for \`/api-ws\` the Engine.IO v4 / Socket.IO v4 handshake over WebSocket (\`/socket.io/?EIO=4&transport=websocket\`, CONNECT \`40/api-ws,{"apiKey":..}\`, pings \`2\` answered \`3\`). It counts frames, checks every \`seq\` per stream, times one message in ${o.sample ?? 64} per client, and reports its own CPU time. Above ${'9,500'} clients it runs as several processes, each bound to its own 127.0.0.x source address (a process may hold at most 20,000 open files here).`,
     `- **Offered rate**: the gateway runs its real engine, fed through \`MDG_FEED=replay:<fifo>\` at \`MDG_REPLAY_SPEED=0\` by a C feeder (bench/loadgen/feeder.c) writing one trade per subscribed instrument every *period* ms on an absolute schedule; the coalescing interval is ${o.coalescingMs ?? 1} ms, so every trade becomes exactly one update. The references publish on the same schedule (a 1 ms timer, one update per stream per period, missed periods merged like the gateway merges them). Offered updates/s = streams × 1000 / period; the published rate is measured from the seq numbers, the expected deliveries by seq range per client (exact, after a ${'1 s'} drain).`,
-    `- **Steps**: warm-up max(${o.warmupMs ?? '?'} ms, 2.5 periods), then a ${o.windowMs ?? '?'} ms window (${o.latencyWindowMs ?? '?'} ms for latency). The sweep goes through periods ${(o.ladder ?? []).join(', ')} ms and stops at the first saturated step. Latency steps use the period that offers the given share of the capacity.`,
+    `- **Steps**: warm-up max(${o.warmupMs ?? '?'} ms, 2.5 periods), then a ${o.windowMs ?? '?'} ms window (${o.latencyWindowMs ?? '?'} ms for latency). The sweep goes through periods ${(o.ladder ?? []).join(', ')} ms, stops at the first saturated step, then measures the top step too. Latency steps use the period that offers the given share of the capacity.`,
     '- **Messages**: same size as the gateway\'s (the load generator reports bytes per message in results.json). The gateway runs with `MDG_BENCH_STAMP=1`, which adds `t` (acceptedAt) and `tp` (publishedAt), as CLOCK_MONOTONIC ms, to chart events and price updates; the references stamp `t` = `tp` with `process.hrtime`.',
     '- **Server CPU**: utime + stime of the server process(es) from /proc/<pid>/stat over the window (kernel time of the sends included; on loopback the receive path of the client runs partly on the sender\'s core too).',
     '- Every process the harness starts is pinned, bounded in time and stopped by its pid; everything runs on loopback.',

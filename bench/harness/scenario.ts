@@ -198,6 +198,14 @@ export async function runScenario(ctx: BenchContext, target: TargetSpec, n: numb
       result.sweep.push(stepResult);
       if (stepResult.saturated) break;
     }
+    // Capacity is what a server delivers under overload; one saturated step may sit just above its
+    // limit, where a server that batches more under load has not reached its best yet. So every
+    // server is also measured at the top of the ladder: the same overload for all.
+    const top = ladder.at(-1)!;
+    if (result.sweep.at(-1)!.periodMs !== top) {
+      await recover();
+      result.sweep.push(await measure(stepFor(target.protocol, top), options.windowMs));
+    }
     const sustained = [...result.sweep].reverse().find((step) => !step.saturated);
     const saturated = result.sweep.find((step) => step.saturated);
     const peak = Math.max(...result.sweep.map((step) => step.deliveredPerSec));
