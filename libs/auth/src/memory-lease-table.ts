@@ -24,9 +24,19 @@ export class MemoryLeaseTable {
 
   /** Extends a live lease; false when it is gone or already expired (then it stays gone). */
   renew(userId: string, pool: string, leaseId: string, ttlMs: number): boolean {
-    const group = this.live(groupKey(userId, pool));
-    if (!group?.has(leaseId)) return false;
-    group.set(leaseId, this.clock.now() + ttlMs);
+    // Looks at this lease only: a registry renews all its leases at once, and pruning the whole
+    // group for each would make a round O(leases²) for a user with many connections.
+    const key = groupKey(userId, pool);
+    const group = this.groups.get(key);
+    const expiresAt = group?.get(leaseId);
+    if (group === undefined || expiresAt === undefined) return false;
+    const now = this.clock.now();
+    if (expiresAt <= now) {
+      group.delete(leaseId);
+      if (group.size === 0) this.groups.delete(key);
+      return false;
+    }
+    group.set(leaseId, now + ttlMs);
     return true;
   }
 
