@@ -25,23 +25,41 @@ let monotonicMinusPerformance = 0;
 /**
  * Fixes, once per process, how performance.now() maps to the wall clock and to CLOCK_MONOTONIC.
  * Why not performance.timeOrigin: it is often 1–2 ms off the wall clock, differently in each
- * process, which would show as latency between an engine and an edge. Read at the instant
- * Date.now() ticks over, the wall clock is exact to well under 0.1 ms, so processes of one
- * machine agree that closely.
+ * process, which would show as latency between an engine and an edge. The wall clock is
+ * exact at the instant Date.now() ticks over; that instant lies between the last read that
+ * saw the old value and the first that sees the new one. Of a few ticks, the one pinned
+ * down most tightly wins (a read interrupted by the scheduler gives a wide, ignored window),
+ * so processes of one machine agree to a few µs.
  */
 function calibrate(): number {
-  const start = Date.now();
-  let wall = start;
-  let at = performance.now();
-  // Spins at most 1 ms, once.
-  while (wall === start) {
-    at = performance.now();
-    wall = Date.now();
+  let best = { width: Number.POSITIVE_INFINITY, offset: 0 };
+  let previousWall = Date.now();
+  let previousBefore = performance.now();
+  // At most CALIBRATION_TICKS milliseconds, once.
+  for (let ticks = 0; ticks < CALIBRATION_TICKS; ) {
+    const before = performance.now();
+    const wall = Date.now();
+    const after = performance.now();
+    if (wall !== previousWall) {
+      // The tick happened after the previous read began and before this one ended.
+      const width = after - previousBefore;
+      if (width < best.width) best = { width, offset: wall - (previousBefore + after) / 2 };
+      ticks += 1;
+    }
+    previousWall = wall;
+    previousBefore = before;
   }
-  monotonicMinusPerformance = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-  wallMinusPerformance = wall - at;
+  // Both clocks are monotonic; a read pair split by the scheduler only overstates the gap.
+  monotonicMinusPerformance = Number.POSITIVE_INFINITY;
+  for (let sample = 0; sample < 5; sample += 1) {
+    const at = performance.now();
+    monotonicMinusPerformance = Math.min(monotonicMinusPerformance, Number(process.hrtime.bigint()) / 1e6 - at);
+  }
+  wallMinusPerformance = best.offset;
   return wallMinusPerformance;
 }
+
+const CALIBRATION_TICKS = 4;
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes of one machine. */
 export function preciseNow(): number {
