@@ -1,5 +1,23 @@
 import { monotonicOf, type Envelope } from '@mdg/bus';
-import type { CandleUpdate, TokenInstrument } from '@mdg/model';
+import type { Candle, CandleUpdate, TokenInstrument } from '@mdg/model';
+
+/** A candle as chart and history events carry it: PROTOCOL.md's field order, plus `closed`. */
+export function wireCandle(candle: Candle, closed: boolean) {
+  return {
+    time: candle.time,
+    datetime: new Date(candle.time).toISOString(),
+    open: candle.open,
+    high: candle.high,
+    low: candle.low,
+    close: candle.close,
+    volume: candle.volume,
+    volumeUsd: candle.volumeUsd,
+    trades: candle.trades,
+    buys: candle.buys,
+    sells: candle.sells,
+    closed,
+  };
+}
 
 /**
  * The `chart` event of one candle envelope, as sent on the wire. Field order is PROTOCOL.md's
@@ -17,20 +35,7 @@ export function encodeChartEvent(token: TokenInstrument, envelope: Envelope<Cand
     tokenAddress: token.tokenAddress,
     quoteToken: token.quoteToken,
     timeframe,
-    candle: {
-      time: candle.time,
-      datetime: new Date(candle.time).toISOString(),
-      open: candle.open,
-      high: candle.high,
-      low: candle.low,
-      close: candle.close,
-      volume: candle.volume,
-      volumeUsd: candle.volumeUsd,
-      trades: candle.trades,
-      buys: candle.buys,
-      sells: candle.sells,
-      closed,
-    },
+    candle: wireCandle(candle, closed),
     seq: envelope.seq,
   };
   return benchStamp ? JSON.stringify({ ...event, t: monotonicOf(envelope.acceptedAt), tp: monotonicOf(envelope.publishedAt) }) : JSON.stringify(event);

@@ -1,22 +1,8 @@
 import type { Candle, TokenInstrument } from '@mdg/model';
+import { wireCandle } from './encode-chart-event';
 
-/** A closed candle as chart events carry it (PROTOCOL.md's field order, plus `closed: true`). */
-function wireCandle(candle: Candle): Record<string, number | string | boolean> {
-  return {
-    time: candle.time,
-    datetime: new Date(candle.time).toISOString(),
-    open: candle.open,
-    high: candle.high,
-    low: candle.low,
-    close: candle.close,
-    volume: candle.volume,
-    volumeUsd: candle.volumeUsd,
-    trades: candle.trades,
-    buys: candle.buys,
-    sells: candle.sells,
-    closed: true,
-  };
-}
+/** History holds closed candles only. */
+const closedWireCandle = (candle: Candle) => wireCandle(candle, true);
 
 /**
  * Extension: the one `history` event of a subscription with `"history"` or `"since"`, sent after
@@ -28,7 +14,7 @@ function wireCandle(candle: Candle): Record<string, number | string | boolean> {
  * alone, when older finals existed but are gone. A client seeing false knows it has a gap.
  */
 export function encodeHistoryEvent(token: TokenInstrument, timeframe: number, candles: readonly Candle[], complete: boolean): string {
-  return JSON.stringify({ event: 'history', tokenAddress: token.tokenAddress, timeframe, candles: candles.map(wireCandle), complete });
+  return JSON.stringify({ event: 'history', tokenAddress: token.tokenAddress, timeframe, candles: candles.map(closedWireCandle), complete });
 }
 
 /**
@@ -37,5 +23,5 @@ export function encodeHistoryEvent(token: TokenInstrument, timeframe: number, ca
  * `recovered: true` and no `seq` (its place in the stream's seq order is not known here).
  */
 export function encodeRecoveredChartEvent(token: TokenInstrument, timeframe: number, candle: Candle): string {
-  return JSON.stringify({ event: 'chart', tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, timeframe, candle: wireCandle(candle), recovered: true });
+  return JSON.stringify({ event: 'chart', tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, timeframe, candle: closedWireCandle(candle), recovered: true });
 }
