@@ -604,7 +604,7 @@ export class ChartLiveEndpoint {
       if (this.uncheckedBytes + bytes.length > BACKPRESSURE_CHECK_BYTES) this.checkAllBuffers();
       this.uncheckedBytes += bytes.length;
     } else {
-      recipients = this.checkMembers(stream, bridged);
+      recipients = this.checkBuffers(stream.members, bridged);
     }
     stream.record(candle);
     stream.awaitingSnapshot.clear();
@@ -621,11 +621,15 @@ export class ChartLiveEndpoint {
     if (this.observer !== undefined) this.observer.onDelivered('chart-live', envelope, recipients, bytes.length);
   }
 
-  /** A narrow stream's members before a publish; returns how many will get it. */
-  private checkMembers(stream: ChartStream<ChartLiveSession>, bridged: Map<ChartLiveSession, unknown> | undefined): number {
+  /**
+   * Checks the send buffers of `sessions` (a narrow stream's members, or every connection):
+   * closes those over the hard limit, takes those over the soft one off their topics, and
+   * returns how many are fine. Bridged members get envelopes through their bridge: skipped.
+   */
+  private checkBuffers(sessions: Iterable<ChartLiveSession>, bridged?: Map<ChartLiveSession, unknown>): number {
     let recipients = 0;
     let overHard: ChartLiveSession[] | undefined;
-    for (const session of stream.members) {
+    for (const session of sessions) {
       if (session.slowSince !== undefined || session.ws === undefined || session.closed || bridged?.has(session)) continue;
       const verdict = this.classify(session.ws);
       if (verdict === 'hard') (overHard ??= []).push(session);
@@ -639,14 +643,7 @@ export class ChartLiveEndpoint {
   /** Every live connection's send buffer, at most once per BACKPRESSURE_CHECK_BYTES published on wide streams. */
   private checkAllBuffers(): void {
     this.uncheckedBytes = 0;
-    let overHard: ChartLiveSession[] | undefined;
-    for (const session of this.sessions) {
-      if (session.slowSince !== undefined || session.ws === undefined || session.closed) continue;
-      const verdict = this.classify(session.ws);
-      if (verdict === 'hard') (overHard ??= []).push(session);
-      else if (verdict === 'soft') this.markSlow(session);
-    }
-    if (overHard !== undefined) for (const session of overHard) this.corked(session, () => this.closeSlow(session));
+    this.checkBuffers(this.sessions);
   }
 
   private classify(ws: WebSocket<ChartLiveUserData>): 'ok' | 'soft' | 'hard' {
