@@ -1,4 +1,4 @@
-import type { Envelope, MarketBus, StreamId } from '@mdg/bus';
+import { isAfter, type Envelope, type MarketBus, type StreamId } from '@mdg/bus';
 import type { HubObserver } from './delivery-observer';
 
 /** What a listener learns besides the envelope. */
@@ -100,7 +100,7 @@ export class Hub {
   private receive(state: StreamState, envelope: Envelope): void {
     // Before fencing: a duplicate or deposed envelope still crossed the bus, and its lag counts.
     if (this.observer !== undefined) this.observer.onReceived(envelope);
-    if (envelope.epoch < state.epoch || (envelope.epoch === state.epoch && envelope.seq <= state.seq)) {
+    if (!isAfter(envelope, state)) {
       this.stale += 1;
       return;
     }

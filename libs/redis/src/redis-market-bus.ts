@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BusState, Envelope, EnvelopeHandler, MarketBus, StreamId } from '@mdg/bus';
+import { isAfter, type BusState, type Envelope, type EnvelopeHandler, type MarketBus, type StreamId } from '@mdg/bus';
 import { InvalidConfigError, MarketBusError, ServiceUnavailableError } from '@mdg/model';
 import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
 import { emitErrorWarning } from './emit-error-warning';
@@ -327,8 +327,7 @@ export class RedisMarketBus implements MarketBus {
     }
     const held = this.pending.get(envelope.stream);
     if (held !== undefined) {
-      const newer = envelope.epoch > held.epoch || (envelope.epoch === held.epoch && envelope.seq > held.seq);
-      if (newer) this.pending.set(envelope.stream, envelope);
+      if (isAfter(envelope, held)) this.pending.set(envelope.stream, envelope);
       this.counters.conflated += 1;
       return;
     }

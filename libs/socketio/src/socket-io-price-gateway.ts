@@ -1,5 +1,5 @@
 import { authenticateApiKey, type AuthAttemptLimiter, type ConnectionLease, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
-import { priceStream, type Envelope } from '@mdg/bus';
+import { isAfter, priceStream, type Envelope } from '@mdg/bus';
 import { InboundRateLimiter, type DeliveryObserver, type Hub } from '@mdg/edge';
 import { PRICE_SYMBOLS, type PriceSymbol } from '@mdg/model';
 import { Server, type Event, type Namespace, type ServerOptions, type Socket } from 'socket.io';
@@ -259,7 +259,7 @@ export class SocketIoPriceGateway {
       return undefined;
     }
     const cached = this.latest.get(symbol);
-    if (cached !== undefined && (envelope.epoch < cached.epoch || (envelope.epoch === cached.epoch && update.seq <= cached.update.seq))) return undefined;
+    if (cached !== undefined && !isAfter({ epoch: envelope.epoch, seq: update.seq }, { epoch: cached.epoch, seq: cached.update.seq })) return undefined;
     this.latest.set(symbol, { epoch: envelope.epoch, update });
     return update;
   }

@@ -1,5 +1,5 @@
 import { authenticateApiKey, type AuthAttemptLimiter, type ConnectionLease, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
-import { candleStream, type Envelope, type StreamId } from '@mdg/bus';
+import { candleStream, isAfter, type Envelope, type StreamId } from '@mdg/bus';
 import { InboundRateLimiter, type DeliveryObserver, type Hub } from '@mdg/edge';
 import { historyProblem, type HistoryService } from '@mdg/history';
 import type { InstrumentRegistry, Timeframe, TokenInstrument } from '@mdg/model';
@@ -19,7 +19,7 @@ import { resolveChartLiveOptions, type ChartLiveOptions, type ResolvedChartLiveO
 import { ChartLiveSession, type Admission, type ChartLiveRefusalReason, type ChartLiveUserData } from './chart-live-session';
 import { CHART_LIVE_ANCHOR_TOPIC, chartLiveTopic } from './chart-live-topic';
 import { ChartHistoryBridge } from './chart-history-bridge';
-import { ChartStream, isAfter, type CandleEnvelope } from './chart-stream';
+import { ChartStream, type CandleEnvelope } from './chart-stream';
 import { CLOSE_CODES, CLOSE_REASONS, type CloseCode } from './close-codes';
 import { encodeChartEvent, isCandleUpdate } from './encode-chart-event';
 import { parseClientMessage, type ClientMessage } from './parse-client-message';

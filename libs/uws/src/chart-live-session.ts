@@ -1,9 +1,9 @@
 import type { ApiKeyRecord, ConnectionLease } from '@mdg/auth';
-import type { StreamId } from '@mdg/bus';
+import type { StreamId, StreamPosition } from '@mdg/bus';
 import type { InboundRateLimiter } from '@mdg/edge';
 import type { WebSocket } from 'uWebSockets.js';
 import type { ChartLiveError } from './chart-live-messages';
-import type { ChartStream, StreamPosition } from './chart-stream';
+import type { ChartStream } from './chart-stream';
 import type { CloseCode } from './close-codes';
 
 /** Why an upgrade was let through only to be refused on open (PROTOCOL.md: error, then close). */

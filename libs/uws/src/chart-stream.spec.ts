@@ -1,6 +1,6 @@
-import type { Envelope } from '@mdg/bus';
+import { isAfter, type Envelope } from '@mdg/bus';
 import { WRAPPED_SOL_MINT, type CandleUpdate, type TokenInstrument } from '@mdg/model';
-import { ChartStream, isAfter } from './chart-stream';
+import { ChartStream } from './chart-stream';
 
 const token: TokenInstrument = { kind: 'token', id: 'T', tokenAddress: 'T', quoteToken: WRAPPED_SOL_MINT, decimals: 6, symbol: 'TT' };
 

@@ -1,19 +1,8 @@
-import type { Envelope, StreamId } from '@mdg/bus';
+import { isAfter, type Envelope, type StreamId, type StreamPosition } from '@mdg/bus';
 import type { CandleUpdate, Timeframe, TokenInstrument } from '@mdg/model';
 import { isCandleUpdate } from './encode-chart-event';
 
-/** A place in a stream: envelopes compare by epoch, then seq. */
-export interface StreamPosition {
-  readonly epoch: number;
-  readonly seq: number;
-}
-
 export type CandleEnvelope = Envelope<CandleUpdate>;
-
-/** True when `envelope` comes after `position` (a later epoch, or a later seq in the same one). */
-export function isAfter(envelope: StreamPosition, position: StreamPosition): boolean {
-  return envelope.epoch > position.epoch || (envelope.epoch === position.epoch && envelope.seq > position.seq);
-}
 
 /** What a client that fell behind is sent to become current again. */
 export interface CatchUp {
