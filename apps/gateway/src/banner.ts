@@ -1,5 +1,5 @@
 import type { TokenInstrument } from '@mdg/model';
-import type { Role } from './config';
+import type { Role } from '@mdg/config';
 import type { DemoKeys } from './demo-keys';
 
 export interface BannerFacts {

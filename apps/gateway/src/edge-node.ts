@@ -7,7 +7,7 @@ import type { HealthReport } from '@mdg/http';
 import type { Clock, InstrumentRegistry } from '@mdg/model';
 import { SocketIoPriceGateway } from '@mdg/socketio';
 import { ChartLiveEndpoint } from '@mdg/uws';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from '@mdg/config';
 
 export interface EdgeNodeDeps {
   config: GatewayConfig;

@@ -5,7 +5,7 @@ import type { ClosedCandleQueue } from '@mdg/history';
 import type { HealthReport } from '@mdg/http';
 import { PRICE_SYMBOLS, TIMEFRAMES, type Clock, type InstrumentRegistry } from '@mdg/model';
 import { EngineOwnership, MarketPipeline, type EngineLease, type EngineStateStore, type StreamPosition } from '@mdg/pipeline';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from '@mdg/config';
 
 export interface EngineNodeDeps {
   config: GatewayConfig;

@@ -2,7 +2,7 @@ import { ReplayFeed, SimulatedFeed, type Feed } from '@mdg/feeds';
 import { MergedFeed } from '@mdg/ingest';
 import type { Clock, InstrumentRegistry } from '@mdg/model';
 import { BinanceTradeFeed, CoinbaseTradeFeed, FailoverFeed } from '@mdg/venues';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from '@mdg/config';
 
 /**
  * A fresh feed per engine promotion (a feed is started once): the market feed of MDG_FEED,

@@ -7,8 +7,8 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { SimulatedFeed } from '@mdg/feeds';
 import { systemClock, type Candle } from '@mdg/model';
-import { ReferenceCandles } from '@mdg/testing';
-import { loadGatewayConfig } from './config';
+import { loadGatewayConfig } from '@mdg/config';
+import { ReferenceCandles } from '@mdg/engine/testing';
 import { Gateway } from './gateway';
 import { RecordingFeed } from './testing/recording-feed';
 
@@ -45,14 +45,15 @@ describe('the embedded gateway, end to end', () => {
   let gateway: Gateway;
   let feed: RecordingFeed;
   let base: string;
+  const logs: string[] = [];
   const sockets: Socket[] = [];
   const raws: WebSocket[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mdg-gateway-'));
-    const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', MDG_KEYS_FILE: path.join(dir, 'keys.json'), MDG_SIM_SEED: '42', MDG_SIM_RATE: '2000' });
+    const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', MDG_KEYS_FILE: path.join(dir, 'keys.json'), MDG_SIM_SEED: '42', MDG_SIM_RATE: '2000', MDG_SIM_RAT: '1' });
     feed = new RecordingFeed(new SimulatedFeed({ seed: 42, tradesPerSecond: 2_000, clock: systemClock }), systemClock);
-    gateway = await Gateway.create(config, { feed, log: () => undefined });
+    gateway = await Gateway.create(config, { feed, log: (line) => logs.push(line) });
     const port = await gateway.start();
     base = `http://127.0.0.1:${port}`;
   });
@@ -194,6 +195,10 @@ describe('the embedded gateway, end to end', () => {
     expect(missed).toEqual(expectedTimes);
   }, 30_000);
 
+  it('warns at start about an unknown MDG_* setting, naming the nearest known one', () => {
+    expect(logs[0]).toBe('warning: MDG_SIM_RAT is not a known setting; did you mean MDG_SIM_RATE?');
+  });
+
   it('serves /healthz, /readyz and /instruments', async () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
@@ -213,7 +218,9 @@ describe('the embedded gateway, end to end', () => {
 
   it('picks up a key created by the CLI in another process, and disconnects it when the CLI revokes it', async () => {
     const env = { ...process.env, MDG_KEYS_FILE: path.join(dir, 'keys.json') };
-    const created = await run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', 'create', '--user', 'carol', '--plan', 'pro'], { cwd: ROOT, env });
+    const created = await run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', 'create', '--user', 'carol', '--plan', 'pro'], { cwd: ROOT, env: { ...env, MDG_KEY_FILE: 'typo.json' } });
+    // The CLI reads the same validated settings as the gateway, and says so when one is misspelt.
+    expect(created.stderr).toContain('warning: MDG_KEY_FILE is not a known setting; did you mean MDG_KEYS_FILE?');
     const apiKey = /ci_live_[0-9A-Za-z]+/.exec(created.stdout)![0];
     // The server polls the keys file: the new key must work within 2 s.
     const createdAt = Date.now();

@@ -1,12 +1,13 @@
 import * as uWS from 'uWebSockets.js';
 import type { KeyStore } from '@mdg/auth';
 import type { MarketBus } from '@mdg/bus';
-import { SIMULATED_TOKENS, type Feed } from '@mdg/feeds';
+import type { GatewayConfig } from '@mdg/config';
+import type { Feed } from '@mdg/feeds';
 import { dashboardPage } from '@mdg/dashboard';
 import { registerHttpRoutes, registerIngestRoute, registerNotFound, type HealthReport } from '@mdg/http';
 import { GatewayMetrics } from '@mdg/metrics';
-import { InstrumentRegistry, systemClock, type Clock } from '@mdg/model';
-import type { GatewayConfig } from './config';
+import { systemClock, type Clock, type InstrumentRegistry } from '@mdg/model';
+import { createInstrumentRegistry } from './create-instrument-registry';
 import { issueDemoKeys, type DemoKeys } from './demo-keys';
 import { EdgeNode } from './edge-node';
 import { EngineNode } from './engine-node';
@@ -65,7 +66,9 @@ export class Gateway {
   static async create(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
     const log = overrides.log ?? ((line: string) => console.log(line));
     const clock = overrides.clock ?? systemClock;
-    const registry = new InstrumentRegistry(SIMULATED_TOKENS);
+    // Reported first, before anything else can fail: a misspelt setting explains many surprises.
+    for (const warning of config.warnings) log(`warning: ${warning}`);
+    const registry = createInstrumentRegistry(config);
     const closers: (() => Promise<void>)[] = [];
     try {
       const infrastructure = await createInfrastructure(config, overrides);

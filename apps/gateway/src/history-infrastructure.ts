@@ -1,6 +1,7 @@
 import { HistoryService, MemoryCandleStore, PeriodicPruner, StoreClosedCandleQueue, type ClosedCandleQueue } from '@mdg/history';
-import { BullClosedCandleQueue, CandleWorker, RedisCandleStore } from '@mdg/jobs';
-import type { GatewayConfig } from './config';
+import { BullClosedCandleQueue, CandleWorker } from '@mdg/jobs';
+import { RedisCandleStore } from '@mdg/redis';
+import type { GatewayConfig } from '@mdg/config';
 
 /**
  * Closed-candle persistence and history, per mode. Embedded: the engine's finals go

@@ -2,7 +2,7 @@ import { FileKeyStore, MemoryConnectionRegistry, type ConnectionRegistry, type K
 import { MemoryMarketBus, type MarketBus } from '@mdg/bus';
 import type { EngineLease, EngineStateStore } from '@mdg/pipeline';
 import { RedisConnectionRegistry, RedisEngineLease, RedisEngineStateStore, RedisKeyStore, RedisMarketBus } from '@mdg/redis';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from '@mdg/config';
 
 /** The shared services the roles talk through: in-process for the embedded default, Redis otherwise. */
 export interface Infrastructure {

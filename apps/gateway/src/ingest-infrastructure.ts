@@ -3,7 +3,7 @@ import { PushTradeFeed } from '@mdg/ingest';
 import type { Clock, InstrumentRegistry, Trade } from '@mdg/model';
 import { closeRedisClient, createRedisClient, RedisStreamTradeFeed, RedisTokenRegistry, xaddTrades } from '@mdg/redis';
 import { FileTokenRegistry, trackRegisteredTokens, type TokenRegistry } from '@mdg/tokens';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from '@mdg/config';
 
 /**
  * Tracked tokens and the on-chain trade ingest paths, per mode. Embedded: POST /ingest/trades

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { WRAPPED_SOL_MINT } from '@mdg/model';
-import { loadGatewayConfig } from './config';
+import { loadGatewayConfig } from '@mdg/config';
 import { Gateway } from './gateway';
 
 const run = promisify(execFile);
@@ -40,6 +40,8 @@ describe('on-chain token trades in: tokens registered by the CLI, trades pushed 
   });
 
   it('tracks a token added with `mdg tokens add`, applies trades POSTed by an indexer, and streams their candle', async () => {
+    // No simulator in MDG_FEED: none of its made-up tokens is listed, only what is registered.
+    expect(gateway.registry.tokens()).toEqual([]);
     const env = { ...process.env, MDG_TOKENS_FILE: path.join(dir, 'tokens.json') };
     await run(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'tokens', 'add', MINT, '--decimals', '6', '--quote', WRAPPED_SOL_MINT, '--symbol', 'KAMINO9'], { cwd: ROOT, env });
     await until(() => (gateway.registry.findToken(MINT) ? true : undefined), 3_000);

@@ -1,7 +1,7 @@
 /** `npm start`: a gateway process. Configuration comes from the environment (see README). */
 import { MdgError } from '@mdg/model';
 import { startBanner } from './banner';
-import { loadGatewayConfig } from './config';
+import { loadGatewayConfig } from '@mdg/config';
 import { Gateway } from './gateway';
 import { statusLine } from './status-line';
 

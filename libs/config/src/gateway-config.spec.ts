@@ -1,4 +1,5 @@
-import { loadGatewayConfig } from './config';
+import { loadGatewayConfig } from './gateway-config';
+import { loadCliConfig } from './cli-config';
 
 describe('gateway configuration', () => {
   it('defaults to the embedded gateway: every role, simulator, port 8080', () => {
@@ -41,5 +42,20 @@ describe('gateway configuration', () => {
   it('refuses separate roles without Redis: they could not find each other', () => {
     expect(() => loadGatewayConfig({ MDG_ROLES: 'engine' })).toThrow(/set REDIS_URL/);
     expect(() => loadGatewayConfig({ MDG_ROLES: 'engine,edge,worker' })).not.toThrow();
+  });
+
+  it('reads the stores the same way as the CLI', () => {
+    const env = { REDIS_URL: 'redis://127.0.0.1:6380', MDG_REDIS_PREFIX: 'x:', MDG_KEYS_FILE: '/k.json', MDG_TOKENS_FILE: '/t.json' };
+    const { redisUrl, redisKeyPrefix, keysFile, tokensFile } = loadGatewayConfig(env);
+    expect({ redisUrl, redisKeyPrefix, keysFile, tokensFile }).toEqual({ redisUrl: env.REDIS_URL, redisKeyPrefix: 'x:', keysFile: '/k.json', tokensFile: '/t.json' });
+    const cli = loadCliConfig(env);
+    expect({ redisUrl: cli.redisUrl, redisKeyPrefix: cli.redisKeyPrefix, keysFile: cli.keysFile, tokensFile: cli.tokensFile }).toEqual({ redisUrl, redisKeyPrefix, keysFile, tokensFile });
+  });
+
+  it('warns about unknown MDG_* variables instead of ignoring them, and starts anyway', () => {
+    const config = loadGatewayConfig({ MDG_KEY_FILE: '/k.json', MDG_SIM_SEED: '3', HOME: '/root' });
+    expect(config.warnings).toEqual(['MDG_KEY_FILE is not a known setting; did you mean MDG_KEYS_FILE?']);
+    expect(Object.isFrozen(config.warnings)).toBe(true);
+    expect(loadGatewayConfig({}).warnings).toEqual([]);
   });
 });

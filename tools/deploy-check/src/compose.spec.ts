@@ -46,13 +46,13 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
-  it('gives the gateways only environment variables and roles that apps/gateway/src/config.ts reads', () => {
+  it('gives the gateways only environment variables and roles that the gateway config (@mdg/config) reads', () => {
     expect(gateways.length).toBe(5);
     for (const [name, service] of gateways) {
       const env = service.environment ?? {};
       for (const variable of Object.keys(env)) expect([name, variable, facts.envVars.has(variable)]).toEqual([name, variable, true]);
       for (const role of roleList(env['MDG_ROLES'] ?? 'all')) expect([name, role, facts.roles.has(role)]).toEqual([name, role, true]);
-      // Several roles in separate processes only work with Redis (config.ts refuses otherwise).
+      // Several roles in separate processes only work with Redis (loadGatewayConfig refuses otherwise).
       expect(env['REDIS_URL']).toBe('redis://redis:6379');
       expect(env['MDG_FEED']).toMatch(/^(\$\{MDG_FEED:-simulator\}|simulator)$/);
     }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { KNOWN_SETTINGS, loadGatewayConfig, ROLES } from '@mdg/config';
 
 /** The repository root. */
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -38,29 +39,23 @@ export function listFiles(relative: string): string[] {
  * deploy files can only name things that exist.
  */
 export interface GatewayFacts {
-  /** Environment variables apps/gateway/src/config.ts reads. */
+  /** Environment variables the gateway reads (@mdg/config's KNOWN_SETTINGS, checked there against its loader). */
   envVars: ReadonlySet<string>;
-  /** Values MDG_ROLES accepts (ROLES in config.ts, plus `all`). */
+  /** Values MDG_ROLES accepts (ROLES in @mdg/config, plus `all`). */
   roles: ReadonlySet<string>;
-  /** The PORT default in config.ts. */
+  /** The PORT default of loadGatewayConfig. */
   defaultPort: number;
   /** GET paths libs/http registers (/healthz, /readyz, /metrics, ...). */
   httpPaths: ReadonlySet<string>;
 }
 
 export function gatewayFacts(): GatewayFacts {
-  const config = readText('apps/gateway/src/config.ts');
-  const envVars = new Set<string>();
-  for (const match of config.matchAll(/(?:env\[|read\.(?:integer|text|flag|list)\()'([A-Z][A-Z0-9_]*)'/g)) envVars.add(match[1]!);
-  const rolesList = /export const ROLES[^=]*=\s*\[([^\]]*)\]/.exec(config);
-  if (rolesList === null) throw new Error('apps/gateway/src/config.ts: ROLES not found');
-  const roles = new Set([...rolesList[1]!.matchAll(/'([a-z]+)'/g)].map((match) => match[1]!));
-  roles.add('all');
-  const port = /read\.integer\('PORT',\s*(\d+)/.exec(config);
-  if (port === null) throw new Error('apps/gateway/src/config.ts: PORT default not found');
+  // From the config library itself (it was a regex over the source while config lived in the app).
+  const envVars = new Set(Object.entries(KNOWN_SETTINGS).flatMap(([name, reader]) => (reader.includes('gateway') ? [name] : [])));
+  const roles = new Set<string>([...ROLES, 'all']);
   const routes = readText('libs/http/src/http-routes.ts');
   const httpPaths = new Set([...routes.matchAll(/app\.get\('(\/[a-z-]*)'/g)].map((match) => match[1]!));
-  return { envVars, roles, defaultPort: Number(port[1]), httpPaths };
+  return { envVars, roles, defaultPort: loadGatewayConfig({}).port, httpPaths };
 }
 
 /** The MDG_ROLES value as a list (`engine,edge` → [engine, edge]). */
