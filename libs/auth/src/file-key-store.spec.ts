@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { KeyStoreError, ManualClock } from '@mdg/model';
 import { FileKeyStore, type FileKeyStoreOptions } from './file-key-store';
 import type { ApiKeyRecord } from './key-store';
-import { describeKeyStoreContract, eventually, firstEvent, keyStoreRejection } from '@mdg/testing';
+import { describeKeyStoreContract, keyStoreRejection } from './testing';
+import { eventually, firstEvent } from '@mdg/testing';
 
 const tempDirs: string[] = [];
 const openStores: FileKeyStore[] = [];
@@ -79,7 +80,7 @@ describe('FileKeyStore on disk', () => {
     const cli = await openStore({ path: file, watch: false });
 
     const { apiKey, record } = await cli.create({ userId: 'u', plan: 'pro' });
-    await eventually(async () => (await server.verify(apiKey)).ok, 2000, 'the new key on the server');
+    await eventually(async () => (await server.verify(apiKey)).ok, { timeoutMs: 2000, what: 'the new key on the server' });
 
     const revoked = firstEvent<ApiKeyRecord>((listener) => server.onRevoked(listener), 2000, 'onRevoked');
     const cliRevoked = await cli.revoke(record.keyPrefix);

@@ -193,7 +193,7 @@ describe('runKeysCommand on a keys file, as `npm run mdg -- keys` would use it',
       expect(key).toBeDefined();
       expect(fs.readFileSync(file, 'utf8')).not.toContain(key!);
 
-      await eventually(async () => (await server.verify(key!)).ok, 2000, 'the new key on the server');
+      await eventually(async () => (await server.verify(key!)).ok, { timeoutMs: 2000, what: 'the new key on the server' });
 
       const revoked = firstEvent<ApiKeyRecord>((listener) => server.onRevoked(listener), 2000, 'onRevoked');
       expect(await cliRun('keys', 'revoke', key!.slice(0, 14))).toBe(0);

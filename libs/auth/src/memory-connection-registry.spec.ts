@@ -2,7 +2,7 @@ import { ManualClock } from '@mdg/model';
 import type { ConnectionLease } from './connection-registry';
 import { MemoryConnectionRegistry } from './memory-connection-registry';
 import { MemoryLeaseTable } from './memory-lease-table';
-import { describeConnectionRegistryContract } from '@mdg/testing';
+import { describeConnectionRegistryContract } from './testing';
 
 describeConnectionRegistryContract('MemoryConnectionRegistry', async () => {
   const table = new MemoryLeaseTable(new ManualClock(0));

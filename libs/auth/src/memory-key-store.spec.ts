@@ -1,6 +1,6 @@
 import { ManualClock } from '@mdg/model';
 import { MemoryKeyStore } from './memory-key-store';
-import { describeKeyStoreContract } from '@mdg/testing';
+import { describeKeyStoreContract } from './testing';
 
 describeKeyStoreContract('MemoryKeyStore', async (clock) => new MemoryKeyStore({ clock }));
 

@@ -1,4 +1,4 @@
-import { describeMarketBusContract } from '@mdg/testing';
+import { describeMarketBusContract } from './testing';
 import { MemoryMarketBus } from './memory-market-bus';
 
 describeMarketBusContract('memory', { create: async () => new MemoryMarketBus(), settle: async () => undefined });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { InstrumentRegistry, WRAPPED_SOL_MINT, type Candle, type CandleUpdate, type Trade } from '@mdg/model';
-import { ReferenceCandles } from '@mdg/testing';
+import { ReferenceCandles } from './testing';
 import { CandleEngine } from './candle-engine';
 
 const TOKEN = 'AdcadySzbmkkTUUUfi5XZ3DA5oh2B71FLptps8nj61PB';

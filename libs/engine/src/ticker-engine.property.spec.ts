@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { InstrumentRegistry, type MarketUpdate, type Trade } from '@mdg/model';
-import { ReferenceTicker } from '@mdg/testing';
+import { ReferenceTicker } from './testing';
 import { TickerEngine } from './ticker-engine';
 
 const T0 = 1_775_001_600_000;

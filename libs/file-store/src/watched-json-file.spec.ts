@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WatchedJsonFile, type WatchedJsonFileErrorReason, type WatchedJsonFileOptions } from './watched-json-file';
+import { eventually } from '@mdg/testing';
 
 /** Stands in for KeyStoreError / TokenStoreError: the file must raise the owner's type. */
 class TestStoreError extends Error {
@@ -81,14 +82,6 @@ function create(owner: TestOwner, file: string, options: Partial<WatchedJsonFile
 
 const put = (id: string, value: string) => (table: ReadonlyMap<string, string>) => ({ result: value, next: new Map(table).set(id, value) });
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 afterEach(async () => {
   await Promise.all(files.splice(0).map((file) => file.close()));
 });
@@ -138,7 +131,7 @@ describe('WatchedJsonFile', () => {
     // Replaced like real writers do: a poll must not catch a half-written file between truncate and write.
     fs.writeFileSync(`${file}.tmp`, JSON.stringify({ rows: { x: 'external' } }));
     fs.renameSync(`${file}.tmp`, file);
-    await until(() => owner.table.get('x') === 'external');
+    await eventually(() => owner.table.get('x') === 'external', { what: 'the external write seen by the owner', timeoutMs: 3000 });
   });
 
   it('keeps the last good state on a corrupt file and refuses to overwrite it', async () => {

@@ -1,4 +1,4 @@
-import { testCandle } from '@mdg/testing';
+import { testCandle } from './testing';
 import { coverageOf, isLinked } from './candle-links';
 
 describe('candle links', () => {

@@ -1,5 +1,5 @@
 import type { CandleUpdate } from '@mdg/model';
-import { testCandle } from '@mdg/testing';
+import { testCandle } from './testing';
 import { FinalCandleLinker } from './final-candle-linker';
 
 describe('FinalCandleLinker', () => {

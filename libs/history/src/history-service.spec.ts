@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidHistoryError, type CandleUpdate } from '@mdg/model';
-import { eventually, testCandle } from '@mdg/testing';
+import { eventually } from '@mdg/testing';
+import { testCandle } from './testing';
 import type { CandleRange, CandleRangeQuery, CandleStore, PruneResult } from './candle-store';
 import type { FinalCandle } from './final-candle';
 import { FinalCandleLinker } from './final-candle-linker';
@@ -136,7 +137,7 @@ describe('HistoryService', () => {
     const history = service(store);
     const client = new Subscriber(history, producer, { history: 4 });
     producer.publish(10, false);
-    await eventually(async () => client.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => client.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(client.answer).toMatchObject({ complete: true });
     expect(client.answer!.candles.map((c) => bucketOf(c.time))).toEqual([6, 7, 8, 9]);
     expect(client.answer!.candles[0]).toEqual(testCandle(at(6)));
@@ -152,27 +153,27 @@ describe('HistoryService', () => {
     for (let b = 0; b < 30; b++) if (b % 3 !== 1) producer.publish(b, true); // quiet buckets are no hole
     const history = service(store);
     const resumed = new Subscriber(history, producer, { since: at(20) });
-    await eventually(async () => resumed.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => resumed.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(resumed.answer!.candles.map((c) => bucketOf(c.time))).toEqual([21, 23, 24, 26, 27, 29]);
     expect(resumed.answer!.complete).toBe(true);
     // Up to date: nothing after since, nothing lost.
     const current = new Subscriber(history, producer, { since: at(29) });
-    await eventually(async () => current.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => current.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(current.answer).toEqual({ kind: 'history', candles: [], complete: true });
     // A limit smaller than the gap: the newest N, and the client is told it is not all.
     const limited = new Subscriber(history, producer, { since: at(20), history: 2 });
-    await eventually(async () => limited.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => limited.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(limited.answer!.candles.map((c) => bucketOf(c.time))).toEqual([27, 29]);
     expect(limited.answer!.complete).toBe(false);
     // Retention removed what follows since: the store says so.
     await store.prune(at(30));
     const tooOld = new Subscriber(history, producer, { since: at(5) });
-    await eventually(async () => tooOld.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => tooOld.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(tooOld.answer!.candles.map((c) => bucketOf(c.time))).toEqual([11, 12, 14, 15, 17, 18, 20, 21, 23, 24, 26, 27, 29]);
     expect(tooOld.answer!.complete).toBe(false);
     // ... and history N over a pruned stream is short and incomplete.
     const longer = new Subscriber(history, producer, { history: 50 });
-    await eventually(async () => longer.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => longer.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(longer.answer!.complete).toBe(false);
     for (const client of [resumed, current, limited, tooOld, longer]) client.close();
   });
@@ -182,16 +183,16 @@ describe('HistoryService', () => {
     store.automaticLagMs = 0;
     const producer = new Producer(store);
     for (let b = 0; b < 5; b++) producer.publish(b, true);
-    await eventually(async () => (await store.inner.range('A', TF, { limit: 10 })).candles.length === 5, 1000, 'stored');
+    await eventually(async () => (await store.inner.range('A', TF, { limit: 10 })).candles.length === 5, { timeoutMs: 1000, what: 'stored' });
     let open!: () => void;
     store.gate = new Promise((resolve) => (open = resolve));
     const client = new Subscriber(service(store), producer, { history: 10 });
     producer.publish(5, false);
     producer.publish(5, true);
     producer.publish(6, false);
-    await eventually(async () => (await store.inner.range('A', TF, { limit: 10 })).candles.length === 6, 1000, 'bucket 5 stored');
+    await eventually(async () => (await store.inner.range('A', TF, { limit: 10 })).candles.length === 6, { timeoutMs: 1000, what: 'bucket 5 stored' });
     open();
-    await eventually(async () => client.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => client.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     // The answer was read after bucket 5 was stored: its live final and open state are skipped.
     expect(client.kinds()).toEqual(['history', 'live:6']);
     expect(client.finals()).toEqual([0, 1, 2, 3, 4, 5]);
@@ -209,7 +210,7 @@ describe('HistoryService', () => {
     producer.publish(7, true); // published, not yet stored
     const history = service(store);
     const client = new Subscriber(history, producer, { history: 100 });
-    await eventually(async () => client.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => client.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(client.answer!.candles.map((c) => bucketOf(c.time))).toEqual([0, 1, 2, 3, 4, 5]);
     producer.publish(9, false);
     producer.publish(9, true); // the anchor: not next to 5, so the store must prove 6..8
@@ -217,7 +218,7 @@ describe('HistoryService', () => {
     await delay(30);
     expect(client.settled).toBe(false);
     store.flush();
-    await eventually(async () => client.settled, 1000, 'the seam settled');
+    await eventually(async () => client.settled, { timeoutMs: 1000, what: 'the seam settled' });
     expect(client.kinds()).toEqual(['history', 'live:9', 'recovered', 'recovered', 'live:9F', 'live:10', 'settled']);
     expect(client.finals()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9]);
     expect(history.stats()).toMatchObject({ recovered: 2, gaps: 0, open: 0 });
@@ -230,15 +231,15 @@ describe('HistoryService', () => {
     for (let b = 0; b < 4; b++) producer.publish(b, true);
     store.lose.add(at(4)); // dropped on the way to the store (a full queue buffer), just before the subscription
     producer.publish(4, true);
-    await eventually(async () => (await store.inner.range('A', TF, { limit: 10 })).candles.length === 4, 1000, 'stored');
+    await eventually(async () => (await store.inner.range('A', TF, { limit: 10 })).candles.length === 4, { timeoutMs: 1000, what: 'stored' });
     const history = service(store);
     const client = new Subscriber(history, producer, { history: 10 });
-    await eventually(async () => client.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => client.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(client.answer!.candles.map((c) => bucketOf(c.time))).toEqual([0, 1, 2, 3]);
     const started = Date.now();
     producer.publish(5, true); // stored, linked to 4, which never comes
     producer.publish(6, true);
-    await eventually(async () => client.settled, 2000, 'the seam given up');
+    await eventually(async () => client.settled, { timeoutMs: 2000, what: 'the seam given up' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(client.outputs).toContainEqual({ kind: 'gap', after: at(3), before: at(5) });
     expect(client.kinds()).toEqual(['history', 'gap', 'live:5F', 'live:6F', 'settled']);
@@ -251,22 +252,22 @@ describe('HistoryService', () => {
     for (let b = 0; b < 4; b++) producer.publish(b, true);
     store.flush();
     const client = new Subscriber(service(store, { seamTimeoutMs: 60_000 }), producer, { since: at(1) });
-    await eventually(async () => client.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => client.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     producer.publish(6, true);
     producer.publish(7, true);
     // 6 links to 3, which the answer had; 7 links to 6 - but prune 6 away before the store sees 7.
     store.flush();
-    await eventually(async () => client.settled, 1000, 'settled');
+    await eventually(async () => client.settled, { timeoutMs: 1000, what: 'settled' });
     expect(client.finals()).toEqual([2, 3, 6, 7]);
     const lost = new Subscriber(service(store, { seamTimeoutMs: 60_000 }), producer, { since: at(7) });
-    await eventually(async () => lost.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => lost.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     producer.publish(8, true); // links to 7, stored after the prune below
     await store.inner.prune(at(8) + 3_600_000); // everything before 8 is past retention
     store.flush();
-    await eventually(async () => lost.settled, 1000, 'settled');
+    await eventually(async () => lost.settled, { timeoutMs: 1000, what: 'settled' });
     expect(lost.kinds()).toEqual(['history', 'live:8F', 'settled']);
     const gone = new Subscriber(service(store, { seamTimeoutMs: 60_000 }), producer, { since: at(5) });
-    await eventually(async () => gone.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => gone.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(gone.answer!.complete).toBe(false);
     for (const one of [client, lost, gone]) one.close();
   });
@@ -278,12 +279,12 @@ describe('HistoryService', () => {
     const retried = store.held.splice(3, 1); // bucket 3's write failed; 4 and 5 went through
     store.flush();
     const client = new Subscriber(service(store), producer, { since: at(1) });
-    await eventually(async () => client.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => client.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(client.answer!.candles.map((c) => bucketOf(c.time))).toEqual([2, 4, 5]);
     expect(client.answer!.complete).toBe(false);
     void store.inner.upsert(retried);
     const again = new Subscriber(service(store), producer, { since: at(1) });
-    await eventually(async () => again.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => again.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     expect(again.answer).toMatchObject({ complete: true });
     expect(again.finals()).toEqual([2, 3, 4, 5]);
     for (const one of [client, again]) one.close();
@@ -297,7 +298,7 @@ describe('HistoryService', () => {
     const client = new Subscriber(history, producer, { since: at(3) });
     producer.publish(3, true); // at or before since: the client has it
     producer.publish(4, false);
-    await eventually(async () => client.settled, 1000, 'settled');
+    await eventually(async () => client.settled, { timeoutMs: 1000, what: 'settled' });
     expect(client.kinds()).toEqual(['history', 'live:4', 'settled']);
     expect(client.answer).toEqual({ kind: 'history', candles: [], complete: false });
     expect(history.stats()).toMatchObject({ storeFailures: 1, incomplete: 1, open: 0 });
@@ -309,7 +310,7 @@ describe('HistoryService', () => {
     const producer = new Producer(store);
     const history = service(store);
     const client = new Subscriber(history, producer, { history: 5 });
-    await eventually(async () => client.answer !== undefined, 1000, 'the answer');
+    await eventually(async () => client.answer !== undefined, { timeoutMs: 1000, what: 'the answer' });
     producer.publish(0, true);
     producer.publish(2, true);
     expect(client.seam.state).toBe('verify');
@@ -352,7 +353,7 @@ describe('HistoryService', () => {
       await delay(step % 4 === 0 ? 1 : 0);
     }
     producer.publish(bucket, true);
-    await eventually(async () => clients.every((client) => client.settled), 5000, 'every seam settled');
+    await eventually(async () => clients.every((client) => client.settled), { timeoutMs: 5000, what: 'every seam settled' });
     for (const client of clients) {
       expect(client.answer?.complete).toBe(true);
       const finals = client.finals();

@@ -1,4 +1,4 @@
-import { describeCandleStoreContract, linkedFinals } from '@mdg/testing';
+import { describeCandleStoreContract, linkedFinals } from './testing';
 import { MemoryCandleStore } from './memory-candle-store';
 
 describeCandleStoreContract('MemoryCandleStore', async (retention) => new MemoryCandleStore({ retention }));

@@ -1,5 +1,6 @@
 import { ManualClock } from '@mdg/model';
-import { eventually, linkedFinals } from '@mdg/testing';
+import { eventually } from '@mdg/testing';
+import { linkedFinals } from './testing';
 import { MemoryCandleStore } from './memory-candle-store';
 import { PeriodicPruner } from './periodic-pruner';
 
@@ -13,7 +14,7 @@ describe('PeriodicPruner', () => {
     const errors: Error[] = [];
     const pruner = new PeriodicPruner(store, { clock, everyMs: 10, onError: (error) => errors.push(error) });
     pruner.start();
-    await eventually(async () => pruner.stats().runs >= 1, 2000, 'a timed run');
+    await eventually(async () => pruner.stats().runs >= 1, { timeoutMs: 2000, what: 'a timed run' });
     expect((await store.range('A', 1, { limit: 100 })).candles.map((c) => c.time)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + (20 + i) * 1000));
     await pruner.stop();
     const runs = pruner.stats().runs;

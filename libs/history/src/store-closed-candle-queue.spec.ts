@@ -1,5 +1,6 @@
 import type { CandleUpdate } from '@mdg/model';
-import { eventually, testCandle } from '@mdg/testing';
+import { eventually } from '@mdg/testing';
+import { testCandle } from './testing';
 import type { CandleRange, CandleRangeQuery, CandleStore, PruneResult } from './candle-store';
 import type { FinalCandle } from './final-candle';
 import { MemoryCandleStore } from './memory-candle-store';
@@ -54,11 +55,11 @@ describe('StoreClosedCandleQueue', () => {
     const queue = new StoreClosedCandleQueue(store, { maxBuffered: 5, retryDelayMs: 10, maxRetryDelayMs: 20, onError: (error) => errors.push(error) });
     store.failing = true;
     for (let i = 0; i < 8; i++) queue.enqueue([final(i)]);
-    await eventually(async () => queue.stats().dropped === 3, 2000, 'three drops');
+    await eventually(async () => queue.stats().dropped === 3, { timeoutMs: 2000, what: 'three drops' });
     expect(queue.stats()).toMatchObject({ enqueued: 8, delivered: 0, buffered: 5, dropped: 3 });
     expect(errors.length).toBeGreaterThan(0);
     store.failing = false;
-    await eventually(async () => queue.stats().delivered === 5, 2000, 'the buffer written');
+    await eventually(async () => queue.stats().delivered === 5, { timeoutMs: 2000, what: 'the buffer written' });
     expect(await stored(store)).toEqual([3, 4, 5, 6, 7]);
     queue.enqueue([final(8)]);
     expect(await stored(store)).toEqual([3, 4, 5, 6, 7, 8]);
@@ -73,7 +74,7 @@ describe('StoreClosedCandleQueue', () => {
     const queue = new StoreClosedCandleQueue(store, { retryDelayMs: 60_000, onError: () => undefined });
     store.failing = true;
     queue.enqueue([final(0), final(1)]);
-    await eventually(async () => queue.stats().buffered === 2, 2000, 'the failed write buffered');
+    await eventually(async () => queue.stats().buffered === 2, { timeoutMs: 2000, what: 'the failed write buffered' });
     await queue.close();
     expect(queue.stats()).toMatchObject({ dropped: 2, buffered: 0 });
     queue.enqueue([final(2)]);

@@ -4,7 +4,8 @@ import uWS from 'uWebSockets.js';
 import { MemoryKeyStore } from '@mdg/auth';
 import { InstrumentRegistry, ManualClock, WRAPPED_SOL_MINT, type Trade } from '@mdg/model';
 import { MemoryTokenRegistry } from '@mdg/tokens';
-import { CONTRACT_TOKENS, eventually } from '@mdg/testing';
+import { CONTRACT_TOKENS } from '@mdg/tokens/testing';
+import { eventually } from '@mdg/testing';
 import { registerIngestRoute, type IngestRoute, type IngestRouteOptions } from './ingest-route';
 
 const NOW = Date.UTC(2025, 3, 30, 12);
@@ -193,7 +194,7 @@ describe('POST /ingest/trades', () => {
     const { body } = await post(JSON.stringify(trade(1, { instrument: usdc.tokenAddress })));
     expect(body).toEqual({ accepted: 1, rejected: [] });
     expect(registry.findToken(usdc.tokenAddress)).toMatchObject({ decimals: 6 });
-    await eventually(async () => (await tokens.get(usdc.tokenAddress))?.origin === 'auto', 1000, 'the token recorded');
+    await eventually(async () => (await tokens.get(usdc.tokenAddress))?.origin === 'auto', { timeoutMs: 1000, what: 'the token recorded' });
     await tokens.close();
   });
 

@@ -1,6 +1,7 @@
 import { InstrumentRegistry, ManualClock, WRAPPED_SOL_MINT, type Trade } from '@mdg/model';
 import { MemoryTokenRegistry } from '@mdg/tokens';
-import { CONTRACT_TOKENS, eventually } from '@mdg/testing';
+import { CONTRACT_TOKENS } from '@mdg/tokens/testing';
+import { eventually } from '@mdg/testing';
 import { IngestValidator } from './ingest-validator';
 
 const NOW = Date.UTC(2025, 3, 30, 12);
@@ -43,7 +44,7 @@ describe('IngestValidator', () => {
     expect(registry.findToken(bonk.tokenAddress)).toEqual(expect.objectContaining({ quoteToken: WRAPPED_SOL_MINT, decimals: 6, symbol: bonk.tokenAddress.slice(0, 8) }));
     expect(validator.validate(trade({ tradeId: 'sig2:0' }))).toBeDefined();
     expect(validator.stats()).toEqual({ autoTracked: 1, autoTrackRefused: 0 });
-    await eventually(async () => (await tokens.get(bonk.tokenAddress))?.origin === 'auto', 1000, 'the auto-tracked token in the store');
+    await eventually(async () => (await tokens.get(bonk.tokenAddress))?.origin === 'auto', { timeoutMs: 1000, what: 'the auto-tracked token in the store' });
     // Symbols are never auto-tracked.
     expect(() => validator.validate(trade({ instrument: 'DOGE2' }))).toThrow(expect.objectContaining({ code: 'UNKNOWN_INSTRUMENT' }));
     await tokens.close();
@@ -58,7 +59,7 @@ describe('IngestValidator', () => {
     expect(validator.validate(trade())).toBeDefined();
     expect(() => validator.validate(trade({ instrument: usdc.tokenAddress }))).toThrow(expect.objectContaining({ code: 'TOKEN_NOT_TRACKED', message: expect.stringContaining('auto-track limit of 1') }));
     expect(validator.stats()).toEqual({ autoTracked: 1, autoTrackRefused: 1 });
-    await eventually(async () => errors.length === 1, 1000, 'the store failure');
+    await eventually(async () => errors.length === 1, { timeoutMs: 1000, what: 'the store failure' });
     expect(errors[0]).toMatchObject({ code: 'TOKEN_STORE_ERROR', reason: 'closed' });
   });
 

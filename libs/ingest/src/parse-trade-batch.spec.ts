@@ -1,5 +1,5 @@
 import { InstrumentRegistry, ManualClock } from '@mdg/model';
-import { CONTRACT_TOKENS } from '@mdg/testing';
+import { CONTRACT_TOKENS } from '@mdg/tokens/testing';
 import { IngestValidator } from './ingest-validator';
 import { parseTradeBatch } from './parse-trade-batch';
 import { validateTradeBatch } from './validate-trade-batch';

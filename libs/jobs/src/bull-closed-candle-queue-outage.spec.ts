@@ -49,7 +49,7 @@ describe('BullClosedCandleQueue across a Redis outage', () => {
     const updates = streamUpdates('AAA', 1, 0, 60);
     for (const batch of updates.slice(0, 20)) queue.enqueue(batch);
     await queue.flush();
-    await eventually(async () => (await stored()).length === 20, 10_000, 'the first 20 stored');
+    await eventually(async () => (await stored()).length === 20, { timeoutMs: 10_000, what: 'the first 20 stored' });
 
     await queueServer.stop();
     for (const batch of updates.slice(20, 50)) {
@@ -62,7 +62,7 @@ describe('BullClosedCandleQueue across a Redis outage', () => {
     await queueServer.restart();
     for (const batch of updates.slice(50)) queue.enqueue(batch);
     await queue.flush(15_000);
-    await eventually(async () => (await stored()).length === 60, 15_000, 'all 60 stored');
+    await eventually(async () => (await stored()).length === 60, { timeoutMs: 15_000, what: 'all 60 stored' });
     expect(await stored()).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(queue.stats()).toMatchObject({ enqueued: 60, delivered: 60, buffered: 0, dropped: 0 });
     expect((await store.range('AAA', 1, { limit: 1000 })).coversFrom).toBe(T0);
@@ -73,7 +73,7 @@ describe('BullClosedCandleQueue across a Redis outage', () => {
     const updates = streamUpdates('AAA', 1, 0, 14);
     for (const batch of updates.slice(0, 2)) queue.enqueue(batch);
     await queue.flush();
-    await eventually(async () => (await stored()).length === 2, 10_000, 'the first two stored');
+    await eventually(async () => (await stored()).length === 2, { timeoutMs: 10_000, what: 'the first two stored' });
 
     await queueServer.stop();
     for (const batch of updates.slice(2, 14)) queue.enqueue(batch);
@@ -84,7 +84,7 @@ describe('BullClosedCandleQueue across a Redis outage', () => {
 
     await queueServer.restart();
     await queue.flush(15_000);
-    await eventually(async () => (await stored()).length === 7, 15_000, 'the survivors stored');
+    await eventually(async () => (await stored()).length === 7, { timeoutMs: 15_000, what: 'the survivors stored' });
     expect(await stored()).toEqual([0, 1, 2, 10, 11, 12, 13]);
     expect(queue.stats()).toMatchObject({ delivered: 7, buffered: 0, dropped: 7 });
     // Bucket 10 links to the dropped 9: a since-request reaching back past it is told it is not complete.

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { eventually, linkedFinals, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { linkedFinals } from '@mdg/history/testing';
 import { BullClosedCandleQueue, type BullClosedCandleQueueOptions } from './bull-closed-candle-queue';
 import { candleJobId, decodeCandleJob, encodeCandleJob } from './candle-job-codec';
 import { CandleWorker, type CandleWorkerOptions } from './candle-worker';
@@ -44,8 +45,8 @@ describe('BullClosedCandleQueue + CandleWorker', () => {
     // enqueue only buffered: nothing was awaited.
     expect(queue.stats().enqueued).toBe(150);
     await queue.flush();
-    await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 120, 10_000, 'AAA stored');
-    await eventually(async () => (await store.range('BBB', 60, { limit: 1000 })).candles.length === 30, 10_000, 'BBB stored');
+    await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 120, { timeoutMs: 10_000, what: 'AAA stored' });
+    await eventually(async () => (await store.range('BBB', 60, { limit: 1000 })).candles.length === 30, { timeoutMs: 10_000, what: 'BBB stored' });
     const stored = await store.range('AAA', 1, { limit: 1000 });
     expect(stored.candles).toEqual(a.map((batch) => batch[1]!.candle));
     expect(stored.prevs).toEqual([null, ...stored.candles.slice(0, -1).map((c) => c.time)]);
@@ -59,7 +60,7 @@ describe('BullClosedCandleQueue + CandleWorker', () => {
     const { store, queue, worker } = await setup('batches', { maxBatch: 10 });
     for (const batch of streamUpdates('AAA', 1, 0, 95)) queue.enqueue(batch);
     await queue.flush();
-    await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 95, 10_000, 'stored');
+    await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 95, { timeoutMs: 10_000, what: 'stored' });
     // The first add goes out alone; the rest were waiting for it and go out ten at a time.
     expect(queue.stats().jobs).toBeLessThanOrEqual(11);
     expect(queue.stats().jobs).toBeGreaterThanOrEqual(10);
@@ -97,7 +98,7 @@ describe('BullClosedCandleQueue + CandleWorker', () => {
     cleanups.push(() => worker.close());
     for (const batch of streamUpdates('AAA', 1, 0, 40)) queue.enqueue(batch);
     await queue.flush();
-    await eventually(async () => (await inner.range('AAA', 1, { limit: 1000 })).candles.length === 40 && worker.stats().failedAttempts === 3, 10_000, 'stored after retries');
+    await eventually(async () => (await inner.range('AAA', 1, { limit: 1000 })).candles.length === 40 && worker.stats().failedAttempts === 3, { timeoutMs: 10_000, what: 'stored after retries' });
     const stored = await inner.range('AAA', 1, { limit: 1000 });
     expect(new Set(stored.candles.map((c) => c.time)).size).toBe(40);
     expect(stored.coversFrom).toBe(T0);
@@ -109,7 +110,7 @@ describe('BullClosedCandleQueue + CandleWorker', () => {
     const raw = new Queue(names.queueName, { connection: { url: server.url }, prefix: names.prefix });
     cleanups.push(() => raw.close());
     const job = await raw.add('persist-candles', { v: 99 }, { attempts: 5 });
-    await eventually(async () => (await job.getState()) === 'failed', 10_000, 'the job failed');
+    await eventually(async () => (await job.getState()) === 'failed', { timeoutMs: 10_000, what: 'the job failed' });
     expect(worker!.stats().failedAttempts).toBe(1);
     expect(errors.map((error) => error.message)).toEqual([expect.stringMatching(/not a persist-candles job/)]);
   });

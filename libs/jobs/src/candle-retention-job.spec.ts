@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { ManualClock } from '@mdg/model';
-import { eventually, linkedFinals, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { linkedFinals } from '@mdg/history/testing';
 import { CANDLE_QUEUE_DEFAULTS } from './candle-queue-defaults';
 import { CandleWorker } from './candle-worker';
 import { RedisCandleStore } from './redis-candle-store';
@@ -27,14 +28,14 @@ describe('the retention job', () => {
     const inspect = new Queue(names.queueName, { connection: { url: server.url }, prefix: names.prefix });
     try {
       const times = async (timeframe: number): Promise<number[]> => (await store.range('AAA', timeframe, { limit: 1000 })).candles.map((c) => c.time);
-      await eventually(async () => worker.stats().prunes >= 1, 10_000, 'a retention run');
+      await eventually(async () => worker.stats().prunes >= 1, { timeoutMs: 10_000, what: 'a retention run' });
       // now = T0 + 60 s: 1 s keeps 10 s, so buckets from T0 + 50 s stay; 1 m keeps 10 min.
       expect(await times(1)).toEqual(seconds.filter((time) => time >= T0 + 50_000));
       expect(await times(60)).toEqual(minutes.filter((time) => time >= T0 + 60_000 - 600_000));
       expect(await times(60)).toHaveLength(10);
 
       clock.advance(5_000);
-      await eventually(async () => (await times(1)).length === 5, 10_000, 'the next run');
+      await eventually(async () => (await times(1)).length === 5, { timeoutMs: 10_000, what: 'the next run' });
       expect(await times(1)).toEqual(seconds.slice(55));
       expect(await times(60)).toEqual(minutes.filter((time) => time >= T0 + 65_000 - 600_000));
       expect(worker.stats().pruned).toBe(50 + 10 + 5 + 1);

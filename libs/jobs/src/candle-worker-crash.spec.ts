@@ -31,7 +31,7 @@ describe('CandleWorker killed mid-batch', () => {
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     // 'close', not 'exit': by then every line the child printed has been read.
     const exited = new Promise<void>((resolve) => child!.once('close', () => resolve()));
-    await eventually(async () => lines.includes('ready') || child!.exitCode !== null, 20_000, 'the worker process ready');
+    await eventually(async () => lines.includes('ready') || child!.exitCode !== null, { timeoutMs: 20_000, what: 'the worker process ready' });
     expect(stderr).toBe('');
 
     const queue = new BullClosedCandleQueue({ connection: server.url, ...names, maxBatch: 50 });
@@ -45,7 +45,7 @@ describe('CandleWorker killed mid-batch', () => {
       await queue.flush();
       queue.enqueue(all.slice(50).flat());
       await queue.flush();
-      await eventually(async () => lines.filter((line) => line.startsWith('wrote')).length >= 10, 10_000, 'ten candles written by the child');
+      await eventually(async () => lines.filter((line) => line.startsWith('wrote')).length >= 10, { timeoutMs: 10_000, what: 'ten candles written by the child' });
       child.kill('SIGKILL');
       await exited;
       const writtenBeforeKill = lines.filter((line) => line.startsWith('wrote')).length;
@@ -57,7 +57,7 @@ describe('CandleWorker killed mid-batch', () => {
 
       // The job stays locked to the dead worker until its lock expires, then runs again here.
       worker = await CandleWorker.start({ connection: server.url, ...names, store, retentionEveryMs: false, lockDurationMs: LOCK_MS, stalledIntervalMs: 250 });
-      await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 150, 20_000, 'all 150 candles stored');
+      await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 150, { timeoutMs: 20_000, what: 'all 150 candles stored' });
       const stored = await store.range('AAA', 1, { limit: 1000 });
       expect(stored.candles.map((c) => c.time)).toEqual(all.map((batch) => batch[1]!.candle.time));
       expect(stored.coversFrom).toBe(T0);

@@ -73,8 +73,8 @@ describe('CandleWorker observability: job latency and job counts', () => {
     await delay(300);
     const completed: { latencyMs: number; candles: number }[] = [];
     const candleWorker = await worker(names, new MemoryCandleStore(), { onJobCompleted: (latencyMs, candles) => completed.push({ latencyMs, candles }) });
-    await eventually(async () => candleWorker.stats().candles === 12, 10_000, 'every final written');
-    await eventually(async () => completed.length === candleWorker.stats().jobs, 5000, 'every completion reported');
+    await eventually(async () => candleWorker.stats().candles === 12, { timeoutMs: 10_000, what: 'every final written' });
+    await eventually(async () => completed.length === candleWorker.stats().jobs, { timeoutMs: 5000, what: 'every completion reported' });
     expect(completed.reduce((sum, job) => sum + job.candles, 0)).toBe(12);
     for (const job of completed) {
       expect(job.latencyMs).toBeGreaterThanOrEqual(300);
@@ -91,8 +91,8 @@ describe('CandleWorker observability: job latency and job counts', () => {
     const completed: number[] = [];
     const candleWorker = await worker(names, store, { retentionEveryMs: 50, onJobCompleted: (latencyMs) => completed.push(latencyMs) });
     queue.enqueue(streamUpdates('AAA', 60, 0, 1)[0]!);
-    await eventually(async () => candleWorker.stats().jobs === 1 && candleWorker.stats().prunes >= 2, 10_000, 'the job written after a retry, and retention runs');
-    await eventually(async () => completed.length === 1, 5000, 'the completion reported');
+    await eventually(async () => candleWorker.stats().jobs === 1 && candleWorker.stats().prunes >= 2, { timeoutMs: 10_000, what: 'the job written after a retry, and retention runs' });
+    await eventually(async () => completed.length === 1, { timeoutMs: 5000, what: 'the completion reported' });
     expect(candleWorker.stats().failedAttempts).toBe(1);
     expect(completed[0]).toBeGreaterThanOrEqual(400);
     // Retention runs completed too, but they are not persist jobs.
@@ -110,9 +110,9 @@ describe('CandleWorker observability: job latency and job counts', () => {
       },
     });
     queue.enqueue(streamUpdates('AAA', 1, 0, 1)[0]!);
-    await eventually(async () => errors.length === 1, 10_000, 'the observer error reported');
+    await eventually(async () => errors.length === 1, { timeoutMs: 10_000, what: 'the observer error reported' });
     queue.enqueue(streamUpdates('AAA', 1, 1, 2)[0]!);
-    await eventually(async () => candleWorker.stats().jobs === 2, 10_000, 'the next job written');
+    await eventually(async () => candleWorker.stats().jobs === 2, { timeoutMs: 10_000, what: 'the next job written' });
     expect(errors[0]!.message).toContain('onJobCompleted threw: observer broke');
   });
 
@@ -126,10 +126,10 @@ describe('CandleWorker observability: job latency and job counts', () => {
     // Three jobs of one final each; one worker slot: one active (parked in the store), two waiting.
     for (const batch of streamUpdates('AAA', 1, 0, 3)) queue.enqueue(batch);
     await queue.flush();
-    await eventually(async () => (await candleWorker.jobCounts()).active === 1, 5000, 'one job active');
+    await eventually(async () => (await candleWorker.jobCounts()).active === 1, { timeoutMs: 5000, what: 'one job active' });
     expect(await candleWorker.jobCounts()).toEqual({ waiting: 2, active: 1, delayed: 0, failed: 0 });
     gated.open();
-    await eventually(async () => candleWorker.stats().jobs === 3, 10_000, 'the backlog written');
+    await eventually(async () => candleWorker.stats().jobs === 3, { timeoutMs: 10_000, what: 'the backlog written' });
     expect(await candleWorker.jobCounts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     await candleWorker.close();
 
@@ -138,10 +138,10 @@ describe('CandleWorker observability: job latency and job counts', () => {
     failing.failNext = 3;
     const second = await worker(names, failing);
     queue.enqueue(streamUpdates('BBB', 1, 0, 1)[0]!);
-    await eventually(async () => (await second.jobCounts()).delayed === 1, 5000, 'the failed job waiting for its retry');
+    await eventually(async () => (await second.jobCounts()).delayed === 1, { timeoutMs: 5000, what: 'the failed job waiting for its retry' });
     const once = producer(names, { attempts: 1 });
     once.enqueue(streamUpdates('CCC', 1, 0, 1)[0]!);
-    await eventually(async () => (await second.jobCounts()).failed === 1, 5000, 'the single-attempt job failed for good');
+    await eventually(async () => (await second.jobCounts()).failed === 1, { timeoutMs: 5000, what: 'the single-attempt job failed for good' });
     expect(await second.jobCounts()).toEqual({ waiting: 0, active: 0, delayed: 1, failed: 1 });
     expect(second.stats().failedAttempts).toBe(2);
   });

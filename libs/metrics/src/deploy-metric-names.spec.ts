@@ -1,7 +1,8 @@
 import { MemoryCandleStore } from '@mdg/history';
 import { BullClosedCandleQueue, CandleWorker } from '@mdg/jobs';
 import { RedisConnectionRegistry, RedisKeyStore, RedisMarketBus } from '@mdg/redis';
-import { eventually, linkedFinals, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { linkedFinals } from '@mdg/history/testing';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -86,7 +87,7 @@ describe('every metric name used in deploy/ (dashboard, alert rules, alert tests
     jobsMode.track({ candleQueue: () => candleQueue.stats(), candleWorker: () => worker.stats(), jobQueue: () => worker.jobCounts() });
     const [final] = linkedFinals('BTC', 1, [Date.UTC(2025, 0, 1)]);
     candleQueue.enqueue([{ instrument: final!.instrument, timeframe: 1, candle: final!.candle, closed: true }]);
-    await eventually(async () => new Scrape((await jobsMode.render()).body).value('mdg_job_latency_seconds_count') === 1, 10_000, 'a persist job completed');
+    await eventually(async () => new Scrape((await jobsMode.render()).body).value('mdg_job_latency_seconds_count') === 1, { timeoutMs: 10_000, what: 'a persist job completed' });
 
     // GC durations have series once a collection happened: make garbage until one did.
     let redisScrape = new Scrape((await redisMode.render()).body);

@@ -1,7 +1,8 @@
 import { MemoryCandleStore, StoreClosedCandleQueue, type CandleRange, type CandleRangeQuery, type CandleStore, type FinalCandle, type PruneResult } from '@mdg/history';
 import { BullClosedCandleQueue, CandleWorker, scheduleCandleRetention, type BullClosedCandleQueueOptions, type CandleWorkerOptions } from '@mdg/jobs';
 import { ManualClock, type CandleUpdate } from '@mdg/model';
-import { eventually, linkedFinals, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { linkedFinals } from '@mdg/history/testing';
 import { GatewayMetrics } from './gateway-metrics';
 import { Scrape } from './testing/scrape';
 
@@ -105,16 +106,16 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
     store.hold();
     for (const batch of finals('AAA', 0, 6)) queue.enqueue(batch);
     await queue.flush();
-    await eventually(async () => (await scrape(metrics)).value('mdg_job_queue_depth', { state: 'active' }) === 1, 5000, 'a job active');
+    await eventually(async () => (await scrape(metrics)).value('mdg_job_queue_depth', { state: 'active' }) === 1, { timeoutMs: 5000, what: 'a job active' });
     now = await scrape(metrics);
     expect(now.value('mdg_job_queue_depth', { state: 'waiting' })).toBe(queue.stats().jobs - 1);
     expect(now.value('mdg_job_queue_depth', { state: 'waiting' })).toBeGreaterThan(0);
 
     store.release();
-    await eventually(async () => (await scrape(metrics)).value('mdg_candles_persisted_total') === 6, 10_000, 'the backlog written');
+    await eventually(async () => (await scrape(metrics)).value('mdg_candles_persisted_total') === 6, { timeoutMs: 10_000, what: 'the backlog written' });
     now = await scrape(metrics);
     expect(now.value('mdg_jobs_completed_total')).toBe(queue.stats().jobs);
-    await eventually(async () => (await scrape(metrics)).value('mdg_job_latency_seconds_count') === queue.stats().jobs, 5000, 'one latency per job');
+    await eventually(async () => (await scrape(metrics)).value('mdg_job_latency_seconds_count') === queue.stats().jobs, { timeoutMs: 5000, what: 'one latency per job' });
     now = await scrape(metrics);
     expect(now.value('mdg_job_latency_seconds_sum')).toBeGreaterThan(0);
     expect(now.value('mdg_job_queue_depth', { state: 'waiting' })).toBe(0);
@@ -122,15 +123,15 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
 
     // Retention at T0 keeps the six 1 s candles (10 s retention); at T0 + 1 min it removes them.
     await scheduleCandleRetention({ connection: server.url, ...names, everyMs: 100 });
-    await eventually(async () => (await scrape(metrics)).value('mdg_retention_runs_total') >= 1, 10_000, 'a retention run');
+    await eventually(async () => (await scrape(metrics)).value('mdg_retention_runs_total') >= 1, { timeoutMs: 10_000, what: 'a retention run' });
     expect((await scrape(metrics)).value('mdg_retention_pruned_total')).toBe(0);
     clock.advance(60_000);
-    await eventually(async () => (await scrape(metrics)).value('mdg_retention_pruned_total') === 6, 10_000, 'the candles pruned');
+    await eventually(async () => (await scrape(metrics)).value('mdg_retention_pruned_total') === 6, { timeoutMs: 10_000, what: 'the candles pruned' });
 
     // A job whose writes fail: retried until its attempts run out, then failed for good.
     store.failing = true;
     queue.enqueue(finals('BBB', 0, 1)[0]!);
-    await eventually(async () => (await scrape(metrics)).value('mdg_job_queue_depth', { state: 'failed' }) === 1, 10_000, 'the job failed for good');
+    await eventually(async () => (await scrape(metrics)).value('mdg_job_queue_depth', { state: 'failed' }) === 1, { timeoutMs: 10_000, what: 'the job failed for good' });
     now = await scrape(metrics);
     expect(now.value('mdg_job_failures_total')).toBe(3);
     expect(now.value('mdg_candles_persisted_total')).toBe(6);
@@ -173,10 +174,10 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
     const metrics = new GatewayMetrics({ defaultMetrics: false });
     metrics.track({ candleQueue: () => queue.stats() });
     queue.enqueue(finals('AAA', 0, 1)[0]!);
-    await eventually(async () => (await scrape(metrics)).value('mdg_candle_queue_failures_total') >= 2, 5000, 'failed writes');
+    await eventually(async () => (await scrape(metrics)).value('mdg_candle_queue_failures_total') >= 2, { timeoutMs: 5000, what: 'failed writes' });
     expect((await scrape(metrics)).value('mdg_candle_queue_buffered')).toBe(1);
     store.failing = false;
-    await eventually(async () => (await scrape(metrics)).value('mdg_candle_queue_delivered_total') === 1, 5000, 'the final written');
+    await eventually(async () => (await scrape(metrics)).value('mdg_candle_queue_delivered_total') === 1, { timeoutMs: 5000, what: 'the final written' });
     expect((await scrape(metrics)).value('mdg_candle_queue_buffered')).toBe(0);
   });
 

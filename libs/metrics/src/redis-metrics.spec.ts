@@ -68,7 +68,7 @@ describe('GatewayMetrics over Redis: bus state, bus traffic, connection errors, 
     engineBus.publish({ stream: 'price:BTC', epoch: 1, seq: 1, payload: {}, acceptedAt: now, publishedAt: now });
     engineBus.publish({ stream: 'price:BTC', epoch: 1, seq: 1, payload: {}, acceptedAt: now, publishedAt: now }); // refused by the fence
     await engineBus.settle();
-    await eventually(async () => received.length === 1, 5000, 'the envelope on the edge');
+    await eventually(async () => received.length === 1, { timeoutMs: 5000, what: 'the envelope on the edge' });
     const engine = await scrape(engineMetrics);
     expect(engine.value('mdg_bus_published_total')).toBe(1);
     expect(engine.value('mdg_bus_fenced_total')).toBe(1);
@@ -83,10 +83,10 @@ describe('GatewayMetrics over Redis: bus state, bus traffic, connection errors, 
     engineBus.publish({ stream: 'price:ETH', epoch: 1, seq: 1, payload: {}, acceptedAt: now, publishedAt: now });
     await raw.connect();
     await raw.publish(`${keyPrefix}bus:price:BTC`, 'not an envelope');
-    await eventually(async () => (await scrape()).value('mdg_bus_handler_errors_total') === 1 && (await scrape()).value('mdg_bus_decode_errors_total') === 1, 5000, 'the handler and decode errors');
+    await eventually(async () => (await scrape()).value('mdg_bus_handler_errors_total') === 1 && (await scrape()).value('mdg_bus_decode_errors_total') === 1, { timeoutMs: 5000, what: 'the handler and decode errors' });
 
     await server.kill();
-    await eventually(async () => (await scrape()).value('mdg_bus_connected') === 0, 5000, 'the bus seen disconnected');
+    await eventually(async () => (await scrape()).value('mdg_bus_connected') === 0, { timeoutMs: 5000, what: 'the bus seen disconnected' });
     engineBus.publish({ stream: 'price:BTC', epoch: 1, seq: 2, payload: {}, acceptedAt: now, publishedAt: now });
     engineBus.publish({ stream: 'price:BTC', epoch: 1, seq: 3, payload: {}, acceptedAt: now, publishedAt: now }); // supersedes seq 2
     droppingBus.publish({ stream: 'price:BTC', epoch: 1, seq: 4, payload: {}, acceptedAt: now, publishedAt: now });
@@ -95,8 +95,7 @@ describe('GatewayMetrics over Redis: bus state, bus traffic, connection errors, 
         const during = await scrape();
         return during.value('mdg_redis_connection_errors_total', { client: 'registry' }) > 0 && during.value('mdg_redis_connection_errors_total', { client: 'keys' }) > 0 && during.value('mdg_connection_lease_renewal_failures_total') > 0;
       },
-      5000,
-      'connection errors and failed renewals during the outage',
+      { timeoutMs: 5000, what: 'connection errors and failed renewals during the outage' },
     );
     const during = await scrape(engineMetrics);
     expect(during.value('mdg_bus_disconnects_total')).toBe(1);
@@ -107,9 +106,9 @@ describe('GatewayMetrics over Redis: bus state, bus traffic, connection errors, 
     expect((await scrape(dropping)).value('mdg_bus_dropped_total')).toBe(1);
 
     await server.restart();
-    await eventually(async () => (await scrape()).value('mdg_bus_connected') === 1, 10_000, 'the bus connected again');
+    await eventually(async () => (await scrape()).value('mdg_bus_connected') === 1, { timeoutMs: 10_000, what: 'the bus connected again' });
     // Redis came back empty: the lease is taken back at the next renewal.
-    await eventually(async () => (await scrape()).value('mdg_connection_leases_readmitted_total') === 1, 5000, 'the lease readmitted');
+    await eventually(async () => (await scrape()).value('mdg_connection_leases_readmitted_total') === 1, { timeoutMs: 5000, what: 'the lease readmitted' });
     const after = await scrape();
     expect(after.value('mdg_bus_disconnects_total')).toBe(1);
     expect(after.value('mdg_connection_leases_lost_total')).toBe(0);

@@ -111,7 +111,7 @@ describe('EngineOwnership', () => {
     const lease = new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 200 });
     const a = engine(lease);
     a.ownership.start();
-    await eventually(promoted(a), 1000, 'promotion');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'promotion' });
     const epoch = a.ownership.epoch()!;
     expect(await lease.current()).toEqual({ ownerId: 'a', epoch });
     await delay(700); // several TTLs: only renewing keeps it
@@ -131,14 +131,14 @@ describe('EngineOwnership', () => {
     const a = engine(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 1500 }));
     const b = engine(new MemoryEngineLease({ table: shared, ownerId: 'b', ttlMs: 1500 }));
     a.ownership.start();
-    await eventually(promoted(a), 1000, 'a promoted');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted' });
     b.ownership.start();
     await delay(300);
     expect(b.events).toEqual([]);
     expect(b.ownership.isOwner()).toBe(false);
     const stoppedAt = Date.now();
     await a.ownership.stop();
-    await eventually(promoted(b), 1000, 'b promoted');
+    await eventually(promoted(b), { timeoutMs: 1000, what: 'b promoted' });
     // Within a retry interval, far below the 1500 ms TTL.
     expect(b.events[0]!.at - stoppedAt).toBeLessThan(300);
     expect(b.promotions()[0]).toBeGreaterThan(a.promotions()[0]!);
@@ -152,19 +152,19 @@ describe('EngineOwnership', () => {
     const a = engine(frozen);
     const b = engine(new MemoryEngineLease({ table: shared, ownerId: 'b', ttlMs }));
     a.ownership.start();
-    await eventually(promoted(a), 1000, 'a promoted');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted' });
     b.ownership.start();
     await delay(2 * ttlMs);
     expect(b.events).toEqual([]);
     const killedAt = Date.now();
     frozen.mode = 'hang';
-    await eventually(promoted(b), 3000, 'b promoted');
+    await eventually(promoted(b), { timeoutMs: 3000, what: 'b promoted' });
     const failover = b.events[0]!.at - killedAt;
     expect(failover).toBeGreaterThan(ttlMs - ttlMs / 4 - 50); // the last renew was at most a renew interval before
     expect(failover).toBeLessThan(ttlMs + 40 + 150);
     expect(b.promotions()[0]).toBeGreaterThan(a.promotions()[0]!);
     // The frozen owner's own watchdog demoted it once no renew succeeded for a TTL.
-    await eventually(async () => a.events.length === 2, 1000, 'a demoted');
+    await eventually(async () => a.events.length === 2, { timeoutMs: 1000, what: 'a demoted' });
     expect(a.events[1]).toMatchObject({ kind: 'demoted', reason: 'lost' });
     expect(a.ownership.isOwner()).toBe(false);
   });
@@ -174,20 +174,20 @@ describe('EngineOwnership', () => {
     const shared = table(clock);
     const a = engine(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 1000 }));
     a.ownership.start();
-    await eventually(promoted(a), 1000, 'a promoted');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted' });
     // The backend's clock says the lease expired (a stall, say) and another engine took it.
     clock.advance(1001);
     const usurper = new MemoryEngineLease({ table: shared, ownerId: 'b', ttlMs: 1000 });
     const epoch = await usurper.tryAcquire();
     expect(epoch).toBeGreaterThan(a.promotions()[0]!);
-    await eventually(async () => a.events.length === 2, 1000, 'a demoted');
+    await eventually(async () => a.events.length === 2, { timeoutMs: 1000, what: 'a demoted' });
     expect(a.events[1]).toMatchObject({ kind: 'demoted', reason: 'lost' });
     await delay(300);
     expect(a.events).toHaveLength(2);
     expect(await usurper.current()).toEqual({ ownerId: 'b', epoch });
     // Once it is free again, the standby takes it with a new epoch.
     await usurper.release();
-    await eventually(promoted(a), 1000, 'a promoted again');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted again' });
     expect(a.promotions()[1]).toBeGreaterThan(epoch!);
   });
 
@@ -197,7 +197,7 @@ describe('EngineOwnership', () => {
     const flaky = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs }));
     const a = engine(flaky);
     a.ownership.start();
-    await eventually(promoted(a), 1000, 'a promoted');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted' });
     flaky.mode = 'reject';
     await delay(ttlMs / 3);
     flaky.mode = 'ok';
@@ -207,13 +207,13 @@ describe('EngineOwnership', () => {
     expect(a.errors[0]).toBeInstanceOf(ServiceUnavailableError);
     const failingSince = Date.now();
     flaky.mode = 'reject';
-    await eventually(async () => a.events.length === 2, 2000, 'a demoted');
+    await eventually(async () => a.events.length === 2, { timeoutMs: 2000, what: 'a demoted' });
     expect(a.events[1]).toMatchObject({ kind: 'demoted', reason: 'lost' });
     expect(a.events[1]!.at - failingSince).toBeLessThan(ttlMs + 100);
     expect(a.ownership.isOwner()).toBe(false);
     // Redis is back: the engine becomes the owner again, under a new epoch.
     flaky.mode = 'ok';
-    await eventually(promoted(a), 2000, 'a promoted again');
+    await eventually(promoted(a), { timeoutMs: 2000, what: 'a promoted again' });
     expect(a.promotions()[1]).toBeGreaterThan(a.promotions()[0]!);
   });
 
@@ -222,12 +222,12 @@ describe('EngineOwnership', () => {
     const refusing = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 300 }));
     const a = engine(refusing);
     a.ownership.start();
-    await eventually(promoted(a), 1000, 'a promoted');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted' });
     refusing.mode = 'refuse-renew';
-    await eventually(async () => a.events.length === 2, 1000, 'a demoted');
+    await eventually(async () => a.events.length === 2, { timeoutMs: 1000, what: 'a demoted' });
     expect(a.events[1]).toMatchObject({ kind: 'demoted', reason: 'lost' });
     refusing.mode = 'ok';
-    await eventually(promoted(a), 1000, 'a promoted again');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted again' });
     expect(a.promotions()[1]).toBeGreaterThan(a.promotions()[0]!);
   });
 
@@ -243,7 +243,7 @@ describe('EngineOwnership', () => {
       },
     });
     a.ownership.start();
-    await eventually(async () => attempts === 2, 1000, 'second promotion');
+    await eventually(async () => attempts === 2, { timeoutMs: 1000, what: 'second promotion' });
     expect(a.errors.map((error) => error.message)).toEqual(['restore failed']);
     expect(a.events.map((event) => (event.kind === 'demoted' ? event.reason : 'promoted'))).toEqual(['promoted', 'lost', 'promoted']);
     expect(a.promotions()[1]).toBeGreaterThan(a.promotions()[0]!);
@@ -264,7 +264,7 @@ describe('EngineOwnership', () => {
       },
     });
     a.ownership.start();
-    await eventually(async () => promoting, 1000, 'promotion started');
+    await eventually(async () => promoting, { timeoutMs: 1000, what: 'promotion started' });
     let stopped = false;
     const stopping = a.ownership.stop().then(() => (stopped = true));
     await delay(500); // longer than the TTL: renewing went on during the slow promotion
@@ -289,7 +289,7 @@ describe('EngineOwnership', () => {
       },
     });
     a.ownership.start();
-    await eventually(promoted(a), 1000, 'a promoted');
+    await eventually(promoted(a), { timeoutMs: 1000, what: 'a promoted' });
     const epoch = a.ownership.epoch()!;
     await a.ownership.stop();
     expect(saved).toBe(true);
@@ -352,7 +352,7 @@ describe('EngineOwnership', () => {
     }, 5);
     try {
       for (let round = 0; round < 6; round++) {
-        await eventually(async () => owners().length === 1, 2000, `an owner in round ${round}`);
+        await eventually(async () => owners().length === 1, { timeoutMs: 2000, what: `an owner in round ${round}` });
         const [current] = owners();
         epochs.push(current!.one.ownership.epoch()!);
         if (round % 2 === 0) await current!.one.ownership.stop();

@@ -1,5 +1,5 @@
 import { InvalidConfigError, ManualClock } from '@mdg/model';
-import { describeEngineLeaseContract } from '@mdg/testing';
+import { describeEngineLeaseContract } from './testing';
 import { MemoryEngineLease } from './memory-engine-lease';
 import { MemoryEngineLeaseTable } from './memory-engine-lease-table';
 

@@ -1,5 +1,5 @@
 import { ManualClock } from '@mdg/model';
-import { describeEngineStateStoreContract } from '@mdg/testing';
+import { describeEngineStateStoreContract } from './testing';
 import { MemoryEngineLease } from './memory-engine-lease';
 import { MemoryEngineLeaseTable } from './memory-engine-lease-table';
 import { MemoryEngineStateStore } from './memory-engine-state-store';

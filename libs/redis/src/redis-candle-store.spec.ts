@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { describeCandleStoreContract, eventually, linkedFinals, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { describeCandleStoreContract, linkedFinals } from '@mdg/history/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { RedisCandleStore } from './redis-candle-store';
 
 describe('RedisCandleStore', () => {
@@ -63,7 +64,7 @@ describe('RedisCandleStore', () => {
       await expect(store.range('AAA', 60, { limit: 1 })).rejects.toMatchObject({ code: 'HISTORY_STORE_ERROR' });
       await own.restart();
       // The client reconnects by itself; writes fail fast until it has.
-      await eventually(() => store.upsert(linkedFinals('AAA', 60, [T0])).then(() => true, () => false), 5000, 'a write after the restart');
+      await eventually(() => store.upsert(linkedFinals('AAA', 60, [T0])).then(() => true, () => false), { timeoutMs: 5000, what: 'a write after the restart' });
       expect((await store.range('AAA', 60, { limit: 1 })).candles).toHaveLength(1);
     } finally {
       await store.close();

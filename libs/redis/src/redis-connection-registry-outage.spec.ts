@@ -46,7 +46,7 @@ describe('RedisConnectionRegistry across faults', () => {
     await expect(other.registry.acquire('user-1', 'api-ws', 2)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     await server.restart();
     // The holder takes its slots back as soon as it reconnects.
-    await eventually(async () => (await other.registry.count('user-1', 'api-ws').catch(() => -1)) === 2, 5000, 'slots restored');
+    await eventually(async () => (await other.registry.count('user-1', 'api-ws').catch(() => -1)) === 2, { timeoutMs: 5000, what: 'slots restored' });
     expect(await other.registry.acquire('user-1', 'api-ws', 2)).toBeUndefined();
     expect(holder.lost).toEqual([]);
     expect(holder.registry.stats()).toMatchObject({ held: 2, readmitted: 2 });
@@ -62,11 +62,11 @@ describe('RedisConnectionRegistry across faults', () => {
     expect(holder.errors).toHaveLength(1);
     expect(holder.registry.stats()).toMatchObject({ held: 2, renewalFailures: 1 });
     await server.restart();
-    await eventually(async () => (await other.registry.acquire('user-1', 'api-ws', 2).catch(() => undefined)) !== undefined, 5000, 'first slot');
+    await eventually(async () => (await other.registry.acquire('user-1', 'api-ws', 2).catch(() => undefined)) !== undefined, { timeoutMs: 5000, what: 'first slot' });
     expect(await other.registry.acquire('user-1', 'api-ws', 2)).toBeDefined();
     // The holder's own client may still be reconnecting (a renewal then fails as an error, and is
     // retried): once it reaches Redis, it finds both slots taken and reports them lost.
-    await eventually(async () => (await holder.registry.renewHeldLeases()) === 0 && holder.lost.length === 2, 5000, 'the holder to find its slots taken');
+    await eventually(async () => (await holder.registry.renewHeldLeases()) === 0 && holder.lost.length === 2, { timeoutMs: 5000, what: 'the holder to find its slots taken' });
     expect(holder.lost).toEqual(leases);
     expect(await other.registry.count('user-1', 'api-ws')).toBe(2);
   });
@@ -83,14 +83,14 @@ describe('RedisConnectionRegistry across faults', () => {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await eventually(async () => output.includes('held 2'), 20_000, `the node process holding 2 slots (output: ${output})`);
+      await eventually(async () => output.includes('held 2'), { timeoutMs: 20_000, what: `the node process holding 2 slots (output: ${output})` });
       // While the process lives, its slots are taken.
-      await eventually(async () => (await observer.registry.count('user-1', 'api-ws')) === 2, 1000, 'slots held');
+      await eventually(async () => (await observer.registry.count('user-1', 'api-ws')) === 2, { timeoutMs: 1000, what: 'slots held' });
       child.kill('SIGKILL');
       await exited;
       const killedAt = Date.now();
       expect(await observer.registry.acquire('user-1', 'api-ws', 2)).toBeUndefined();
-      await eventually(async () => (await observer.registry.acquire('user-1', 'api-ws', 2)) !== undefined, TTL + 2000, 'a slot freed');
+      await eventually(async () => (await observer.registry.acquire('user-1', 'api-ws', 2)) !== undefined, { timeoutMs: TTL + 2000, what: 'a slot freed' });
       expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL + 1000);
     } finally {
       child.kill('SIGKILL');

@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { ConnectionLease } from '@mdg/auth';
-import { describeConnectionRegistryContract, eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { describeConnectionRegistryContract } from '@mdg/auth/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { RedisConnectionRegistry, type RedisConnectionRegistryOptions } from './redis-connection-registry';
 
 let server: RedisServerHandle;
@@ -45,7 +46,7 @@ describe('RedisConnectionRegistry leases', () => {
     expect(await crashed.acquire('user-1', 'api-ws', 2)).toBeDefined();
     expect(await alive.acquire('user-1', 'api-ws', 2)).toBeUndefined();
     let replacement: ConnectionLease | undefined;
-    await eventually(async () => (replacement = await alive.acquire('user-1', 'api-ws', 2)) !== undefined, 5000, 'a freed slot');
+    await eventually(async () => (replacement = await alive.acquire('user-1', 'api-ws', 2)) !== undefined, { timeoutMs: 5000, what: 'a freed slot' });
     const freedAfter = Date.now() - acquiredAt;
     expect(freedAfter).toBeGreaterThanOrEqual(TTL - 100);
     expect(freedAfter).toBeLessThan(TTL + 1000);
@@ -73,7 +74,7 @@ describe('RedisConnectionRegistry leases', () => {
     const lost: ConnectionLease[] = [];
     stalled.onLeaseLost((lease) => lost.push(lease));
     const lease = await stalled.acquire('user-1', 'api-ws', 1);
-    await eventually(async () => (await other.acquire('user-1', 'api-ws', 1)) !== undefined, 5000, 'the expired slot taken');
+    await eventually(async () => (await other.acquire('user-1', 'api-ws', 1)) !== undefined, { timeoutMs: 5000, what: 'the expired slot taken' });
     expect(await stalled.renewHeldLeases()).toBe(0);
     expect(lost).toEqual([lease]);
     expect(stalled.stats()).toMatchObject({ held: 0, lost: 1 });
@@ -87,7 +88,7 @@ describe('RedisConnectionRegistry leases', () => {
     const lost: ConnectionLease[] = [];
     stalled.onLeaseLost((lease) => lost.push(lease));
     await stalled.acquire('user-1', 'api-ws', 1);
-    await eventually(async () => (await stalled.count('user-1', 'api-ws')) === 0, 5000, 'the lease expiring');
+    await eventually(async () => (await stalled.count('user-1', 'api-ws')) === 0, { timeoutMs: 5000, what: 'the lease expiring' });
     expect(await stalled.renewHeldLeases()).toBe(1);
     expect(lost).toEqual([]);
     expect(await stalled.count('user-1', 'api-ws')).toBe(1);

@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { InvalidConfigError } from '@mdg/model';
 import { EngineOwnership } from '@mdg/pipeline';
-import { describeEngineLeaseContract, eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { describeEngineLeaseContract } from '@mdg/pipeline/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { RedisEngineLease, type RedisEngineLeaseOptions } from './redis-engine-lease';
 
 let server: RedisServerHandle;
@@ -40,8 +41,7 @@ function reachable(one: RedisEngineLease): Promise<void> {
         () => true,
         () => false,
       ),
-    5000,
-    `${one.ownerId} reconnected`,
+    { timeoutMs: 5000, what: `${one.ownerId} reconnected` },
   );
 }
 
@@ -136,16 +136,16 @@ describe('EngineOwnership over RedisEngineLease', () => {
     const a = own(leaseA);
     const b = own(await lease(prefix, 'engine-b', { ttlMs }));
     a.ownership.start();
-    await eventually(async () => a.ownership.isOwner(), 2000, 'a promoted');
+    await eventually(async () => a.ownership.isOwner(), { timeoutMs: 2000, what: 'a promoted' });
     b.ownership.start();
     await delay(2 * ttlMs);
     expect(b.events).toEqual([]);
     const killedAt = Date.now();
     await leaseA.close(); // like kill -9: nothing renews, nothing releases
-    await eventually(async () => b.ownership.isOwner(), 3000, 'b promoted');
+    await eventually(async () => b.ownership.isOwner(), { timeoutMs: 3000, what: 'b promoted' });
     expect(Date.now() - killedAt).toBeLessThan(ttlMs + 50 + 250);
     expect(b.ownership.epoch()).toBeGreaterThan(Number(a.events[0]!.split(' ')[1]));
-    await eventually(async () => a.events.length === 2, 2000, 'a demoted');
+    await eventually(async () => a.events.length === 2, { timeoutMs: 2000, what: 'a demoted' });
     expect(a.events[1]).toBe('demoted lost');
     expect(a.ownership.isOwner()).toBe(false);
   });
@@ -156,11 +156,11 @@ describe('EngineOwnership over RedisEngineLease', () => {
     const a = own(await lease(prefix, 'engine-a', { ttlMs }));
     const b = own(await lease(prefix, 'engine-b', { ttlMs }));
     a.ownership.start();
-    await eventually(async () => a.ownership.isOwner(), 2000, 'a promoted');
+    await eventually(async () => a.ownership.isOwner(), { timeoutMs: 2000, what: 'a promoted' });
     b.ownership.start();
     const stoppedAt = Date.now();
     await a.ownership.stop();
-    await eventually(async () => b.ownership.isOwner(), 2000, 'b promoted');
+    await eventually(async () => b.ownership.isOwner(), { timeoutMs: 2000, what: 'b promoted' });
     expect(Date.now() - stoppedAt).toBeLessThan(500);
     expect(a.events.map((event) => event.split(' ')[0])).toEqual(['promoted', 'demoted']);
     expect(a.events[1]).toBe('demoted stopped');
@@ -172,13 +172,13 @@ describe('EngineOwnership over RedisEngineLease', () => {
     const a = own(await lease(prefix, 'engine-a', { ttlMs }));
     const b = own(await lease(prefix, 'engine-b', { ttlMs }));
     a.ownership.start();
-    await eventually(async () => a.ownership.isOwner(), 2000, 'a promoted');
+    await eventually(async () => a.ownership.isOwner(), { timeoutMs: 2000, what: 'a promoted' });
     b.ownership.start();
     const before = a.ownership.epoch()!;
     await server.kill();
     await server.restart();
-    await eventually(async () => a.events.includes('demoted lost'), 3000, 'a demoted');
-    await eventually(async () => a.ownership.isOwner() || b.ownership.isOwner(), 5000, 'a new owner');
+    await eventually(async () => a.events.includes('demoted lost'), { timeoutMs: 3000, what: 'a demoted' });
+    await eventually(async () => a.ownership.isOwner() || b.ownership.isOwner(), { timeoutMs: 5000, what: 'a new owner' });
     const owner = a.ownership.isOwner() ? a : b;
     expect(owner.ownership.epoch()).toBeGreaterThan(before);
     expect([a, b].filter((one) => one.ownership.isOwner())).toHaveLength(1);

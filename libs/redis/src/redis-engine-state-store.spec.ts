@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import type { TickerSlotState, TickerState } from '@mdg/engine';
 import { InvalidConfigError } from '@mdg/model';
-import { describeEngineStateStoreContract, eventually, sortedCheckpoint, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { describeEngineStateStoreContract, sortedCheckpoint } from '@mdg/pipeline/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { RedisEngineLease } from './redis-engine-lease';
 import { RedisEngineStateStore, type RedisEngineStateStoreOptions } from './redis-engine-state-store';
 
@@ -113,8 +114,7 @@ describe('RedisEngineStateStore', () => {
           () => true,
           () => false,
         ),
-      5000,
-      'store reconnected',
+      { timeoutMs: 5000, what: 'store reconnected' },
     );
     expect(await store.save(epoch, { candles: [], tickers: [] })).toBe(false);
     expect(await store.load()).toEqual({ candles: [], tickers: [] });

@@ -52,13 +52,13 @@ describe('RedisKeyStore across Redis faults', () => {
     const b = await node(prefix);
     const keys = await Promise.all([a.store.create({ userId: 'u1', plan: 'pro' }), a.store.create({ userId: 'u2', plan: 'pro' })]);
     await a.store.revoke(keys[1].apiKey);
-    await eventually(async () => b.store.stats().version === 3, 2000, 'node B at version 3');
+    await eventually(async () => b.store.stats().version === 3, { timeoutMs: 2000, what: 'node B at version 3' });
     await server.kill();
     await server.restart();
     const probe = new Redis(server.url);
     try {
-      await eventually(async () => (await probe.scard(`${prefix}keys:index`)) === 2, 5000, 'the keys written back');
-      await eventually(async () => a.store.stats().version >= 4 && b.store.stats().version >= 4, 5000, 'both nodes past the restore');
+      await eventually(async () => (await probe.scard(`${prefix}keys:index`)) === 2, { timeoutMs: 5000, what: 'the keys written back' });
+      await eventually(async () => a.store.stats().version >= 4 && b.store.stats().version >= 4, { timeoutMs: 5000, what: 'both nodes past the restore' });
     } finally {
       await probe.quit();
     }

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { apiKeyPrefix, generateApiKey, hashApiKey, type ApiKeyRecord } from '@mdg/auth';
 import { KeyStoreError, ManualClock } from '@mdg/model';
-import { describeKeyStoreContract, eventually, firstEvent, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { describeKeyStoreContract } from '@mdg/auth/testing';
+import { eventually, firstEvent, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { RedisKeyStore, type RedisKeyStoreOptions } from './redis-key-store';
 
 let server: RedisServerHandle;
@@ -46,7 +47,7 @@ describe('RedisKeyStore across nodes', () => {
     const prefix = uniquePrefix('plan');
     const [a, b] = [await openStore(prefix), await openStore(prefix)];
     const { apiKey } = await a.create({ userId: 'user-1', plan: 'pro' });
-    await eventually(async () => (await b.list()).length === 1, 2000, 'the key on node B');
+    await eventually(async () => (await b.list()).length === 1, { timeoutMs: 2000, what: 'the key on node B' });
     const changedOnB = firstEvent<ApiKeyRecord>((listener) => b.onPlanChanged(listener), 2000, 'onPlanChanged on node B');
     await a.setPlan('user-1', { plan: 'pro', planActive: false });
     expect(await changedOnB).toMatchObject({ userId: 'user-1', planActive: false });
@@ -73,7 +74,7 @@ describe('RedisKeyStore across nodes', () => {
     const [a, b] = [await openStore(prefix), await openStore(prefix)];
     const created = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).create({ userId: `user-${i}`, plan: 'pro' })));
     expect(new Set(created.map(({ record }) => record.keyPrefix)).size).toBe(30);
-    await eventually(async () => (await a.list()).length === 30 && (await b.list()).length === 30, 2000, 'both nodes holding 30 keys');
+    await eventually(async () => (await a.list()).length === 30 && (await b.list()).length === 30, { timeoutMs: 2000, what: 'both nodes holding 30 keys' });
     expect(await a.list()).toEqual(await b.list());
     expect(a.stats().version).toBe(30);
     expect(await probe.get(`${prefix}keys:version`)).toBe('30');
@@ -103,7 +104,7 @@ describe('RedisKeyStore across nodes', () => {
     const a = await openStore(prefix);
     const b = await openStore(prefix, { reconcileIntervalMs: 100 });
     const { record } = await a.create({ userId: 'user-1', plan: 'pro' });
-    await eventually(async () => (await b.list()).length === 1, 2000, 'the key on node B');
+    await eventually(async () => (await b.list()).length === 1, { timeoutMs: 2000, what: 'the key on node B' });
     const revokedOnB = firstEvent<ApiKeyRecord>((listener) => b.onRevoked(listener), 2000, 'onRevoked on node B');
     // A write by hand (or a lost message): the record and version change, no event is published.
     await probe.hset(`${prefix}keys:${record.keyHash}`, 'revokedAt', '99');
@@ -122,7 +123,7 @@ describe('RedisKeyStore across nodes', () => {
     const b = new RedisKeyStore({ connection: server.url, keyPrefix: prefix });
     b.onError((error) => errors.push(error));
     stores.push(b);
-    await eventually(async () => b.stats().keys === 1, 2000, 'node B loaded');
+    await eventually(async () => b.stats().keys === 1, { timeoutMs: 2000, what: 'node B loaded' });
     expect((await b.verify(good.apiKey)).ok).toBe(true);
     expect((await b.verify(bad.apiKey)).ok).toBe(false);
     expect(errors[0]).toMatchObject({ reason: 'corrupt', message: expect.stringContaining('plan must be') });

@@ -44,7 +44,7 @@ describe('RedisMarketBus across a Redis outage', () => {
   }
 
   const envelope = (stream: string, seq: number): Envelope => ({ stream, epoch: 1, seq, payload: { seq }, acceptedAt: seq, publishedAt: seq });
-  const until = (bus: RedisMarketBus, state: BusState): Promise<void> => eventually(async () => bus.state() === state, 10_000, `bus ${state}`);
+  const until = (bus: RedisMarketBus, state: BusState): Promise<void> => eventually(async () => bus.state() === state, { timeoutMs: 10_000, what: `bus ${state}` });
 
   for (const sharded of [false, true]) {
     it(`an edge resubscribes after Redis restarts and receives the engine's next publishes${sharded ? ' (sharded)' : ''}`, async () => {

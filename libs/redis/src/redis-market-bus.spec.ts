@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Envelope } from '@mdg/bus';
-import { describeMarketBusContract, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { describeMarketBusContract } from '@mdg/bus/testing';
+import { startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { RedisMarketBus, type RedisMarketBusOptions } from './redis-market-bus';
 
 let server: RedisServerHandle;

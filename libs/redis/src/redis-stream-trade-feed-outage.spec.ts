@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { InstrumentRegistry, type Trade } from '@mdg/model';
-import { eventually, expectSameCandles, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { expectSameCandles } from '@mdg/engine/testing';
 import { closeRedisClient } from './create-redis-client';
 import { ingestStreamKey } from './ingest-stream-format';
 import { RedisStreamTradeFeed } from './redis-stream-trade-feed';
@@ -73,7 +74,7 @@ describe('RedisStreamTradeFeed across crashes and outages', () => {
     child.stderr.on('data', (chunk: Buffer) => (errorOutput += chunk.toString()));
     const childApplied = (): string[] => [...output.matchAll(/^applied (\S+)$/gm)].map((match) => match[1]!);
     try {
-      await eventually(async () => output.includes('live\n'), 20_000, `the consumer process (stderr: ${errorOutput})`);
+      await eventually(async () => output.includes('live\n'), { timeoutMs: 20_000, what: `the consumer process (stderr: ${errorOutput})` });
       const producing = (async () => {
         for (let i = 0; i < produced.length; i += 30) {
           const chunk = produced.slice(i, i + 30);
@@ -83,18 +84,18 @@ describe('RedisStreamTradeFeed across crashes and outages', () => {
         }
       })();
       // It stalls inside onTrade of its 410th trade: part of a batch applied, nothing of it acknowledged.
-      await eventually(async () => output.includes('stalled\n'), 20_000, 'the consumer process stalled mid-batch');
+      await eventually(async () => output.includes('stalled\n'), { timeoutMs: 20_000, what: 'the consumer process stalled mid-batch' });
       child.kill('SIGKILL');
       await closed;
       // Commands the process sent before dying still run: wait until Redis dropped its connection.
-      await eventually(async () => !((await admin.call('CLIENT', 'LIST')) as string).includes('name=mdg-ingest-doomed '), 5000, 'the dead connection gone');
+      await eventually(async () => !((await admin.call('CLIENT', 'LIST')) as string).includes('name=mdg-ingest-doomed '), { timeoutMs: 5000, what: 'the dead connection gone' });
       const pending = (await admin.call('XPENDING', ingestStreamKey(prefix), GROUP, '-', '+', '10000', 'doomed')) as [string, ...unknown[]][];
       const orphaned = new Set(pending.map(([id]) => tradeIdOf.get(id) ?? id));
 
       const heir = consumer(prefix, 'heir', 300);
       await heir.started;
       await producing;
-      await eventually(async () => childApplied().length + heir.applied.length >= produced.length && Number(((await admin.call('XPENDING', ingestStreamKey(prefix), GROUP)) as unknown[])[0]) === 0, 20_000, 'every entry applied and acknowledged');
+      await eventually(async () => childApplied().length + heir.applied.length >= produced.length && Number(((await admin.call('XPENDING', ingestStreamKey(prefix), GROUP)) as unknown[])[0]) === 0, { timeoutMs: 20_000, what: 'every entry applied and acknowledged' });
       await delay(200);
 
       const fromChild = childApplied();
@@ -124,18 +125,18 @@ describe('RedisStreamTradeFeed across crashes and outages', () => {
     const trades = ingestTestTrades(40, NOW);
     const { feed, applied, errors, started } = consumer(prefix, 'survivor', 30_000);
     await started;
-    await eventually(async () => feed.state() === 'live', 5000, 'live');
+    await eventually(async () => feed.state() === 'live', { timeoutMs: 5000, what: 'live' });
     await xaddTrades(admin, prefix, trades.slice(0, 20));
-    await eventually(async () => applied.length === 20, 5000, 'the first trades');
+    await eventually(async () => applied.length === 20, { timeoutMs: 5000, what: 'the first trades' });
     await server.kill();
-    await eventually(async () => feed.state() === 'stale', 5000, 'stale while Redis is down');
+    await eventually(async () => feed.state() === 'stale', { timeoutMs: 5000, what: 'stale while Redis is down' });
     await delay(300);
     expect(errors.filter((error) => (error as { code?: string }).code === 'SERVICE_UNAVAILABLE')).toHaveLength(1);
     await server.restart();
-    await eventually(async () => admin.status === 'ready', 5000, 'the admin connection back');
-    await eventually(async () => feed.state() === 'live', 5000, 'live again');
+    await eventually(async () => admin.status === 'ready', { timeoutMs: 5000, what: 'the admin connection back' });
+    await eventually(async () => feed.state() === 'live', { timeoutMs: 5000, what: 'live again' });
     await xaddTrades(admin, prefix, trades.slice(20));
-    await eventually(async () => applied.length === 40, 5000, 'the trades after the restart');
+    await eventually(async () => applied.length === 40, { timeoutMs: 5000, what: 'the trades after the restart' });
     expect(applied).toEqual(trades);
     expect(feed.stats().redisFailures).toBeGreaterThan(0);
   });

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { RecentTradeKeys } from '@mdg/ingest';
 import { InstrumentRegistry, ManualClock, WRAPPED_SOL_MINT, type Trade } from '@mdg/model';
 import { MemoryTokenRegistry } from '@mdg/tokens';
-import { eventually, expectSameCandles, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { expectSameCandles } from '@mdg/engine/testing';
 import { closeRedisClient } from './create-redis-client';
 import { encodeIngestTrade, ingestStreamKey } from './ingest-stream-format';
 import { RedisStreamTradeFeed, type RedisStreamTradeFeedOptions } from './redis-stream-trade-feed';
@@ -68,7 +69,7 @@ describe('RedisStreamTradeFeed', () => {
       },
       onError: (error) => errors.push(error),
     });
-    await eventually(async () => feed.state() === 'live', 5000, 'the feed consuming');
+    await eventually(async () => feed.state() === 'live', { timeoutMs: 5000, what: 'the feed consuming' });
     return { feed, applied, errors };
   }
 
@@ -96,9 +97,9 @@ describe('RedisStreamTradeFeed', () => {
     await xaddTrades(admin, prefix, trades.slice(0, 100));
     const { feed, applied, errors } = await consume(prefix, { batchSize: 30 });
     await xaddTrades(admin, prefix, trades.slice(100));
-    await eventually(async () => applied.length === 250, 5000, 'every trade applied');
+    await eventually(async () => applied.length === 250, { timeoutMs: 5000, what: 'every trade applied' });
     expect(applied).toEqual(trades);
-    await eventually(async () => (await pendingCount(prefix)) === 0, 2000, 'nothing pending');
+    await eventually(async () => (await pendingCount(prefix)) === 0, { timeoutMs: 2000, what: 'nothing pending' });
     expect(errors).toEqual([]);
     expect(feed.stats()).toMatchObject({ emitted: 250, rejected: 0, duplicates: 0, acked: 250, claimed: 0, ackFailures: 0 });
   });
@@ -114,7 +115,7 @@ describe('RedisStreamTradeFeed', () => {
     await admin.xadd(key, '*', 'trade', '[1,2]');
     await admin.xadd(key, '*', 'trade', encodeIngestTrade(good!), 'slot', '123');
     const { feed, applied, errors } = await consume(prefix);
-    await eventually(async () => applied.length === 1 && errors.length === 5, 5000, 'the good trade and five rejections');
+    await eventually(async () => applied.length === 1 && errors.length === 5, { timeoutMs: 5000, what: 'the good trade and five rejections' });
     expect(applied).toEqual([good]);
     expect(errors.map((error) => (error as { code?: string }).code)).toEqual(Array(5).fill('INVALID_FEED_INPUT'));
     const messages = errors.map((error) => error.message);
@@ -123,7 +124,7 @@ describe('RedisStreamTradeFeed', () => {
     expect(messages[2]).toContain('INVALID_TRADE: Invalid trade: price');
     expect(messages[3]).toContain(`TOKEN_NOT_TRACKED: Token not found or not tracked: ${UNTRACKED}`);
     expect(messages[4]).toContain('INVALID_TRADE');
-    await eventually(async () => (await pendingCount(prefix)) === 0, 2000, 'bad entries acknowledged');
+    await eventually(async () => (await pendingCount(prefix)) === 0, { timeoutMs: 2000, what: 'bad entries acknowledged' });
     expect(feed.stats()).toMatchObject({ emitted: 1, rejected: 5, acked: 6 });
   });
 
@@ -132,14 +133,14 @@ describe('RedisStreamTradeFeed', () => {
     const trades = ingestTestTrades(20, NOW);
     await xaddTrades(admin, prefix, [...trades.slice(0, 10), ...trades.slice(0, 3)]);
     const first = await consume(prefix, { consumer: 'one' });
-    await eventually(async () => first.feed.stats().acked === 13, 5000, 'the first batch acknowledged');
+    await eventually(async () => first.feed.stats().acked === 13, { timeoutMs: 5000, what: 'the first batch acknowledged' });
     expect(first.applied).toEqual(trades.slice(0, 10));
     expect(first.feed.stats().duplicates).toBe(3);
     await first.feed.stop();
     // A fresh consumer (another process: empty in-memory set) meets retried entries: only the guard knows.
     await xaddTrades(admin, prefix, [...trades.slice(5, 20)]);
     const second = await consume(prefix, { consumer: 'two' });
-    await eventually(async () => second.feed.stats().acked === 15, 5000, 'the second batch acknowledged');
+    await eventually(async () => second.feed.stats().acked === 15, { timeoutMs: 5000, what: 'the second batch acknowledged' });
     expect(second.applied).toEqual(trades.slice(10));
     expect(second.feed.stats().duplicates).toBe(5);
   });
@@ -149,11 +150,11 @@ describe('RedisStreamTradeFeed', () => {
     const [trade] = ingestTestTrades(1, NOW);
     await xaddTrades(admin, prefix, [trade!, trade!]);
     const first = await consume(prefix, { consumer: 'one', guardTtlMs: 0 });
-    await eventually(async () => first.feed.stats().acked === 2, 5000, 'acknowledged');
+    await eventually(async () => first.feed.stats().acked === 2, { timeoutMs: 5000, what: 'acknowledged' });
     await first.feed.stop();
     await xaddTrades(admin, prefix, [trade!]);
     const second = await consume(prefix, { consumer: 'two', guardTtlMs: 0 });
-    await eventually(async () => second.applied.length === 1, 5000, 'applied again by a fresh process');
+    await eventually(async () => second.applied.length === 1, { timeoutMs: 5000, what: 'applied again by a fresh process' });
     expect(first.applied).toEqual([trade]);
     expect((await admin.keys(`${prefix}ingest:seen:*`)).length).toBe(0);
   });
@@ -162,7 +163,7 @@ describe('RedisStreamTradeFeed', () => {
     const prefix = uniquePrefix('stream-ttl');
     await xaddTrades(admin, prefix, ingestTestTrades(3, NOW));
     const { feed } = await consume(prefix, { guardTtlMs: 60_000 });
-    await eventually(async () => feed.stats().acked === 3, 5000, 'acknowledged');
+    await eventually(async () => feed.stats().acked === 3, { timeoutMs: 5000, what: 'acknowledged' });
     const guards = await admin.keys(`${prefix}ingest:seen:*`);
     expect(guards).toHaveLength(3);
     const ttl = await admin.pttl(guards[0]!);
@@ -181,13 +182,13 @@ describe('RedisStreamTradeFeed', () => {
     const startedAt = Date.now();
     const { feed, applied } = await consume(prefix, { consumer: 'heir', claimIdleMs: 400, claimIntervalMs: 50 });
     // The 20 unread entries come at once; the ghost's only once they have been idle long enough.
-    await eventually(async () => applied.length === 20, 5000, 'the unread entries');
+    await eventually(async () => applied.length === 20, { timeoutMs: 5000, what: 'the unread entries' });
     expect(applied).toEqual(trades.slice(40));
-    await eventually(async () => applied.length === 60, 5000, 'the ghost’s entries');
+    await eventually(async () => applied.length === 60, { timeoutMs: 5000, what: 'the ghost’s entries' });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
     expect(applied.slice(20)).toEqual(trades.slice(0, 40));
     expect(feed.stats()).toMatchObject({ claimed: 40, emitted: 60, duplicates: 0 });
-    await eventually(async () => (await pendingCount(prefix)) === 0, 2000, 'nothing pending');
+    await eventually(async () => (await pendingCount(prefix)) === 0, { timeoutMs: 2000, what: 'nothing pending' });
     const consumers = (await admin.call('XINFO', 'CONSUMERS', key, 'mdg-engine')) as string[][];
     const ghost = consumers.find((fields) => fields[1] === 'ghost')!;
     expect(ghost[3]).toBe(0);
@@ -201,7 +202,7 @@ describe('RedisStreamTradeFeed', () => {
     await xaddTrades(admin, prefix, trades);
     await admin.call('XREADGROUP', 'GROUP', 'mdg-engine', 'node-1', 'COUNT', '4', 'STREAMS', key, '>');
     const { feed, applied } = await consume(prefix, { consumer: 'node-1' });
-    await eventually(async () => applied.length === 10, 5000, 'every trade');
+    await eventually(async () => applied.length === 10, { timeoutMs: 5000, what: 'every trade' });
     // Its own four first, without waiting for claimIdleMs.
     expect(applied).toEqual(trades);
     expect(feed.stats()).toMatchObject({ redelivered: 4, claimed: 0 });
@@ -233,12 +234,12 @@ describe('RedisStreamTradeFeed', () => {
     killId = await connectionId(a.feed);
     const watchId = (async () => {
       // After the first kill, learn the id of A's new connection for the second one.
-      await eventually(async () => kills === 1, 20_000, 'the first kill');
+      await eventually(async () => kills === 1, { timeoutMs: 20_000, what: 'the first kill' });
       await eventually(async () => {
         const id = await connectionId(a.feed);
         if (id !== undefined && a.feed.state() === 'live') killId = id;
         return killId !== undefined;
-      }, 5000, 'A reconnected');
+      }, { timeoutMs: 5000, what: 'A reconnected' });
     })();
 
     const producing = (async () => {
@@ -248,11 +249,11 @@ describe('RedisStreamTradeFeed', () => {
       }
     })();
     await watchId;
-    await eventually(async () => abandoned !== undefined, 20_000, 'consumer A abandoned');
+    await eventually(async () => abandoned !== undefined, { timeoutMs: 20_000, what: 'consumer A abandoned' });
     await abandoned;
     const b = await consume(prefix, { ...common, consumer: 'b', name: 'crash-b' }, (trade) => void applied.push(trade));
     await producing;
-    await eventually(async () => applied.length >= produced.length && (await pendingCount(prefix)) === 0, 20_000, 'every trade applied and acknowledged');
+    await eventually(async () => applied.length >= produced.length && (await pendingCount(prefix)) === 0, { timeoutMs: 20_000, what: 'every trade applied and acknowledged' });
     await delay(200);
 
     const ids = applied.map((trade) => trade.tradeId);
@@ -277,9 +278,9 @@ describe('RedisStreamTradeFeed', () => {
     const [base] = ingestTestTrades(1, NOW);
     await xaddTrades(admin, prefix, [{ ...base!, instrument: UNTRACKED }]);
     const { feed, applied } = await consume(prefix, { registry, tokens, autoTrack: { quoteToken: WRAPPED_SOL_MINT, decimals: 6 } });
-    await eventually(async () => applied.length === 1, 5000, 'the trade of the new token');
+    await eventually(async () => applied.length === 1, { timeoutMs: 5000, what: 'the trade of the new token' });
     expect(registry.findToken(UNTRACKED)).toMatchObject({ decimals: 6, quoteToken: WRAPPED_SOL_MINT });
-    await eventually(async () => (await tokens.get(UNTRACKED))?.origin === 'auto', 2000, 'the token recorded');
+    await eventually(async () => (await tokens.get(UNTRACKED))?.origin === 'auto', { timeoutMs: 2000, what: 'the token recorded' });
     expect(feed.stats().autoTracked).toBe(1);
     await tokens.close();
   });
@@ -312,6 +313,6 @@ describe('RedisStreamTradeFeed', () => {
     expect(entries).toEqual([[id, ['trade', JSON.stringify({ instrument: PUMPCAT!.tokenAddress, price: trade!.price, size: trade!.size, side: trade!.side, time: trade!.time, tradeId: 't0', source: 'test-dex' })]]]);
     const clock = new ManualClock(NOW);
     const { applied } = await consume(prefix, { clock });
-    await eventually(async () => applied.length === 1, 5000, 'the trade');
+    await eventually(async () => applied.length === 1, { timeoutMs: 5000, what: 'the trade' });
   });
 });

@@ -58,12 +58,12 @@ describe('RedisTableSync', () => {
   it('subscribes, resyncs once connected, and hands events on its channel to the owner', async () => {
     const { sync, seen } = create();
     await sync.connect({ close: () => sync.close() }, 5000, 'the test table', async () => undefined);
-    await eventually(async () => seen.resyncs >= 1, 5000, 'a resync');
+    await eventually(async () => seen.resyncs >= 1, { timeoutMs: 5000, what: 'a resync' });
     const publisher = new Redis(server.url);
     try {
       await publisher.publish('some-other-channel', 'ignored');
       await publisher.publish(sync.eventsChannel, 'hello');
-      await eventually(async () => seen.events.length > 0, 5000, 'the event');
+      await eventually(async () => seen.events.length > 0, { timeoutMs: 5000, what: 'the event' });
       expect(seen.events).toEqual(['hello']);
     } finally {
       await closeRedisClient(publisher);

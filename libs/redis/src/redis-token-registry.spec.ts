@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { InstrumentRegistry, type TokenStoreError } from '@mdg/model';
 import { trackRegisteredTokens } from '@mdg/tokens';
-import { CONTRACT_TOKENS, describeTokenRegistryContract, eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { CONTRACT_TOKENS, describeTokenRegistryContract } from '@mdg/tokens/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { closeRedisClient } from './create-redis-client';
 import { RedisTokenRegistry, type RedisTokenRegistryOptions } from './redis-token-registry';
 
@@ -45,7 +46,7 @@ describe('RedisTokenRegistry across nodes', () => {
     const stop = await trackRegisteredTokens(node, registry, (error) => errors.push(error));
     expect(registry.findToken(bonk.tokenAddress)).toMatchObject({ symbol: 'BONK' });
     await cli.add(usdc);
-    await eventually(async () => registry.findToken(usdc.tokenAddress) !== undefined, 2000, 'the new token on the node');
+    await eventually(async () => registry.findToken(usdc.tokenAddress) !== undefined, { timeoutMs: 2000, what: 'the new token on the node' });
     stop();
     expect(errors).toEqual([]);
   });
@@ -61,13 +62,13 @@ describe('RedisTokenRegistry across nodes', () => {
       await outage.kill();
       expect((await a.list()).map((token) => token.symbol)).toEqual(['BONK']);
       await expect(a.add(usdc)).rejects.toMatchObject({ code: 'TOKEN_STORE_ERROR', reason: 'io' });
-      await eventually(async () => errors.length > 0, 3000, 'the outage reported');
+      await eventually(async () => errors.length > 0, { timeoutMs: 3000, what: 'the outage reported' });
       await outage.restart();
       // Redis came back empty: the list follows the store (a restart without persistence loses registrations).
       const writer = new Redis(outage.url);
       await writer.hset(`${prefix}tokens`, usdc.tokenAddress, JSON.stringify({ ...usdc, registeredAt: 1, origin: 'manual' }));
       await closeRedisClient(writer);
-      await eventually(async () => (await a.get(usdc.tokenAddress)) !== undefined, 5000, 'the token written after the restart');
+      await eventually(async () => (await a.get(usdc.tokenAddress)) !== undefined, { timeoutMs: 5000, what: 'the token written after the restart' });
       expect(errors.filter((error) => error.reason === 'io').length).toBeLessThanOrEqual(2);
     } finally {
       await a.close();
@@ -83,8 +84,8 @@ describe('RedisTokenRegistry across nodes', () => {
     const writer = new Redis(server.url);
     await writer.hset(`${prefix}tokens`, 'junk', '{nope', bonk.tokenAddress, JSON.stringify({ ...bonk, registeredAt: 5, origin: 'auto' }));
     await closeRedisClient(writer);
-    await eventually(async () => (await store.get(bonk.tokenAddress)) !== undefined, 2000, 'the good entry');
-    await eventually(async () => errors.length > 0, 2000, 'the corrupt entry reported');
+    await eventually(async () => (await store.get(bonk.tokenAddress)) !== undefined, { timeoutMs: 2000, what: 'the good entry' });
+    await eventually(async () => errors.length > 0, { timeoutMs: 2000, what: 'the corrupt entry reported' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(errors.map((error) => [error.reason, error.message.includes('junk')])).toEqual([['corrupt', true]]);
     expect((await store.list()).map((token) => token.symbol)).toEqual(['BONK']);

@@ -1,7 +1,8 @@
 import type { Envelope } from '@mdg/bus';
 import type { DeliveryObserver, EdgeProtocol } from '@mdg/edge';
 import type { PriceUpdate } from './price-update';
-import { connected, eventually, GatewayHarness, nextEvent, request, UpdateLog } from './testing/gateway-harness';
+import { connected, GatewayHarness, nextEvent, request, UpdateLog } from './testing/gateway-harness';
+import { eventually } from '@mdg/testing';
 
 interface Delivery {
   protocol: EdgeProtocol;
@@ -36,7 +37,7 @@ describe('SocketIoPriceGateway: delivery observer and sent counters', () => {
     const ethOnly = harness.connect(await harness.createKey('user-eth'));
     await connected(ethOnly);
     await request(ethOnly, 'subscribe', { symbols: ['ETH'] });
-    await eventually(() => harness.gateway.stats().subscriptions === 21, 'subscriptions: 20 for the first client, 1 for the second');
+    await eventually(() => harness.gateway.stats().subscriptions === 21, { what: 'subscriptions: 20 for the first client, 1 for the second' });
 
     const allLog = new UpdateLog(all);
     const ethLog = new UpdateLog(ethOnly);

@@ -3,7 +3,8 @@ import { ManualClock, PRICE_SYMBOLS } from '@mdg/model';
 import { io } from 'socket.io-client';
 import type { PriceUpdate } from './price-update';
 import type { SymbolsAck } from './socket-io-price-gateway';
-import { connected, eventually, GatewayHarness, httpGet, nextEvent, refused, request, UpdateLog } from './testing/gateway-harness';
+import { connected, GatewayHarness, httpGet, nextEvent, refused, request, UpdateLog } from './testing/gateway-harness';
+import { eventually } from '@mdg/testing';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
@@ -145,7 +146,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       await connected(harness.connect(await harness.createKey('user-2')));
 
       first.close();
-      await eventually(async () => (await harness.connections.count('user-1', 'api-ws')) === 1, 'the slot to be released');
+      await eventually(async () => (await harness.connections.count('user-1', 'api-ws')) === 1, { what: 'the slot to be released' });
       const third = harness.connect(apiKey);
       await connected(third);
       expect(await harness.connections.count('user-1', 'api-ws')).toBe(2);
@@ -228,11 +229,11 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       harness = await GatewayHarness.start({ keyStore: slowStore });
       const apiKey = (await store.create({ userId: 'user-1', plan: 'pro' })).apiKey;
       const leaving = harness.connect(apiKey);
-      await eventually(() => verifying === 1, 'the key lookup to start');
+      await eventually(() => verifying === 1, { what: 'the key lookup to start' });
       leaving.close();
-      await eventually(() => harness.gateway.stats().engineConnections === 0, 'the server to see the client gone');
+      await eventually(() => harness.gateway.stats().engineConnections === 0, { what: 'the server to see the client gone' });
       gate.resolve();
-      await eventually(async () => harness.gateway.stats().accepted === 0 && (await harness.connections.count('user-1', 'api-ws')) === 0 && verifying === 1, 'no slot held');
+      await eventually(async () => harness.gateway.stats().accepted === 0 && (await harness.connections.count('user-1', 'api-ws')) === 0 && verifying === 1, { what: 'no slot held' });
       // Both slots are free: two clients get in.
       await Promise.all([connected(harness.connect(apiKey)), connected(harness.connect(apiKey))]);
       expect(harness.gateway.stats()).toMatchObject({ accepted: 2, connections: 2, engineConnections: 2 });
@@ -254,7 +255,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const client = harness.connect(apiKey);
       let everConnected = false;
       client.on('connect', () => (everConnected = true));
-      await eventually(() => acquiring === 1, 'the lease request to start');
+      await eventually(() => acquiring === 1, { what: 'the lease request to start' });
       let closed = false;
       const closing = harness.gateway.close().then(() => (closed = true));
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -460,7 +461,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       expect(await disconnected).toBe('io server disconnect');
       expect(kept.every((client) => client.connected)).toBe(true);
       expect(harness.gateway.stats()).toMatchObject({ connections: 2, revokedCloses: 1 });
-      await eventually(async () => (await harness.connections.count('user-1', 'api-ws')) === 1, 'the revoked slot to be released');
+      await eventually(async () => (await harness.connections.count('user-1', 'api-ws')) === 1, { what: 'the revoked slot to be released' });
       expect(harness.gateway.disconnectKey('0'.repeat(64))).toBe(0);
     });
 
@@ -478,12 +479,12 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       harness = await GatewayHarness.start({ connections: slowRegistry });
       const apiKey = await harness.createKey('user-1');
       const refusal = refused(harness.connect(apiKey));
-      await eventually(() => acquiring === 1, 'the key to be verified and a slot requested');
+      await eventually(() => acquiring === 1, { what: 'the key to be verified and a slot requested' });
       const record = await harness.keyStore.revoke(apiKey);
       expect(harness.gateway.disconnectKey(record!.keyHash)).toBe(0);
       gate.resolve();
       expect(await refusal).toEqual({ message: 'Authentication failed', data: { code: 'AUTH_FAILED' } });
-      await eventually(async () => (await registry.count('user-1', 'api-ws')) === 0, 'the slot to be released');
+      await eventually(async () => (await registry.count('user-1', 'api-ws')) === 0, { what: 'the slot to be released' });
       // Another key of the same user is not affected.
       await connected(harness.connect(await harness.createKey('user-1')));
     });

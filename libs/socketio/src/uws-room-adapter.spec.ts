@@ -1,8 +1,9 @@
 import { Server } from 'socket.io';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import * as uWS from 'uWebSockets.js';
-import { connected, eventually, GatewayHarness, nextEvent, UpdateLog } from './testing/gateway-harness';
+import { connected, GatewayHarness, nextEvent, UpdateLog } from './testing/gateway-harness';
 import { UwsRoomAdapter, type BroadcastCounters } from './uws-room-adapter';
+import { eventually } from '@mdg/testing';
 
 describe('UwsRoomAdapter', () => {
   describe('on a bare Socket.IO server over uWS', () => {
@@ -68,7 +69,7 @@ describe('UwsRoomAdapter', () => {
       nsp.to(c.client.id!).emit('m', 6); // fast: a socket's own room
       nsp.emit('m', 'end');
 
-      await eventually(() => [a, b, c, d].every(({ got }) => got.includes('end')), 'every client to get the end marker');
+      await eventually(() => [a, b, c, d].every(({ got }) => got.includes('end')), { what: 'every client to get the end marker' });
       expect(a.got).toEqual([1, 2, 3, 4, 'end']);
       expect(b.got).toEqual([1, 2, 4, 5, 'end']);
       expect(c.got).toEqual([2, 4, 6, 'end']);

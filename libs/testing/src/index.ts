@@ -1,13 +1,8 @@
-export * from './reference-candles';
-export * from './reference-ticker';
-export * from './market-bus-contract';
+/**
+ * `@mdg/testing`: test helpers that know nothing about mdg (no @mdg/* imports), so any
+ * project's tests may use them without a dependency cycle. Suites for a port live next to
+ * the port, behind `@mdg/<lib>/testing`.
+ */
 export * from './redis-server-harness';
 export * from './unique-prefix';
-export * from './key-store-contract';
-export * from './connection-registry-contract';
 export * from './wait';
-export * from './engine-lease-contract';
-export * from './engine-state-store-contract';
-export * from './candle-store-contract';
-export * from './token-registry-contract';
-export * from './expect-same-candles';

@@ -15,11 +15,33 @@ export function firstEvent<T>(subscribe: (listener: (value: T) => void) => () =>
   });
 }
 
-/** Polls `check` every 25 ms until it returns true; rejects after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export interface EventuallyOptions {
+  /** Names the awaited state in the timeout error, so a failing test says what never happened. */
+  what: string;
+  /** Give up after this long (default 5000 ms). */
+  timeoutMs?: number;
+  /** Pause between checks (default 10 ms): short enough not to slow tests, long enough not to spin the event loop. */
+  intervalMs?: number;
+}
+
+/** What `eventually` treats as "not yet": everything else ends the wait. */
+type NotYet = false | null | undefined;
+
+/**
+ * Polls `check` until it returns something other than false, null or undefined, and resolves
+ * with that value (so a check can both wait for a state and hand it over). Rejects after
+ * `timeoutMs`, naming `what`. An exception thrown by `check` ends the wait at once: a broken
+ * check should fail the test, not be retried into a timeout.
+ */
+export async function eventually(check: () => boolean | Promise<boolean>, options: EventuallyOptions): Promise<void>;
+export async function eventually<T>(check: () => T | NotYet | Promise<T | NotYet>, options: EventuallyOptions): Promise<T>;
+export async function eventually<T>(check: () => T | NotYet | Promise<T | NotYet>, options: EventuallyOptions): Promise<T> {
+  const { what, timeoutMs = 5000, intervalMs = 10 } = options;
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-    await delay(25);
+  for (;;) {
+    const value = await check();
+    if (value !== false && value !== null && value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(intervalMs);
   }
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TokenStoreError, WRAPPED_SOL_MINT } from '@mdg/model';
-import { CONTRACT_TOKENS, describeTokenRegistryContract, eventually, firstEvent } from '@mdg/testing';
+import { CONTRACT_TOKENS, describeTokenRegistryContract } from './testing';
+import { eventually, firstEvent } from '@mdg/testing';
 import { FileTokenRegistry } from './file-token-registry';
 
 const dirs: string[] = [];
@@ -88,6 +89,6 @@ describe('FileTokenRegistry file handling', () => {
     const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { tokens: unknown[] };
     data.tokens.push({ ...usdc, registeredAt: 1, origin: 'manual' });
     fs.writeFileSync(file, JSON.stringify(data));
-    await eventually(async () => (await store.get(usdc.tokenAddress)) !== undefined, 3000, 'the hand-added token');
+    await eventually(async () => (await store.get(usdc.tokenAddress)) !== undefined, { timeoutMs: 3000, what: 'the hand-added token' });
   });
 });

@@ -1,5 +1,5 @@
 import { ManualClock, WRAPPED_SOL_MINT } from '@mdg/model';
-import { CONTRACT_TOKENS } from '@mdg/testing';
+import { CONTRACT_TOKENS } from './testing';
 import { MemoryTokenRegistry } from './memory-token-registry';
 import { runTokensCommand, TOKENS_USAGE } from './tokens-cli';
 

@@ -1,5 +1,5 @@
 import { InstrumentRegistry, type TokenStoreError } from '@mdg/model';
-import { CONTRACT_TOKENS } from '@mdg/testing';
+import { CONTRACT_TOKENS } from './testing';
 import { MemoryTokenRegistry } from './memory-token-registry';
 import { trackRegisteredTokens } from './track-registered-tokens';
 

@@ -3,7 +3,7 @@ import { ManualClock } from '@mdg/model';
 import WebSocket from 'ws';
 import { ChartLiveHarness } from './testing/chart-live-harness';
 import { TestClient } from './testing/test-client';
-import { waitFor } from './testing/wait-for';
+import { eventually } from '@mdg/testing';
 
 /** Reads the refusal: exactly one error message, then the close. */
 async function expectRefused(client: TestClient, code: string, closeCode: number): Promise<{ message: string }> {
@@ -71,7 +71,7 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
       expect(await harness.connections.count('busy-user', 'chart-live')).toBe(5);
 
       await clients[0]!.close();
-      await waitFor(async () => (await harness.connections.count('busy-user', 'chart-live')) === 4, 'the slot release');
+      await eventually(async () => (await harness.connections.count('busy-user', 'chart-live')) === 4, { what: 'the slot release' });
       const again = await harness.connectReady(apiKey);
       again.send({ type: 'ping' });
       expect((await again.nextJson()).type).toBe('pong');
@@ -93,7 +93,7 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
         expect(await victim.nextJson()).toEqual({ type: 'error', message: 'Authentication failure: API key revoked', code: 'AUTH_FAILED' });
         expect((await victim.closed).code).toBe(4401);
       }
-      await waitFor(async () => (await harness.connections.count('leaving-user', 'chart-live')) === 0, 'the slot releases');
+      await eventually(async () => (await harness.connections.count('leaving-user', 'chart-live')) === 0, { what: 'the slot releases' });
       expect(harness.bus.subscribedStreamCount()).toBe(0);
       other.send({ type: 'ping' });
       expect((await other.nextJson()).type).toBe('pong');
@@ -141,8 +141,8 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
       await closed;
       await new Promise((resolve) => setTimeout(resolve, 50)); // let uWS notice the abort
       release();
-      await waitFor(() => harness.endpoint.stats().pendingUpgrades === 0, 'the upgrade to finish');
-      await waitFor(async () => (await harness.connections.count('impatient', 'chart-live')) === 0, 'the slot release');
+      await eventually(() => harness.endpoint.stats().pendingUpgrades === 0, { what: 'the upgrade to finish' });
+      await eventually(async () => (await harness.connections.count('impatient', 'chart-live')) === 0, { what: 'the slot release' });
       expect(harness.endpoint.stats().connections).toBe(0);
       // The aborted response was never touched (uWS would have thrown).
       expect(harness.errors).toEqual([]);
@@ -168,7 +168,7 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
       const client = await connecting;
       const error = await expectRefused(client, 'AUTH_FAILED', 4401);
       expect(error.message).toBe('Authentication failure: API key revoked');
-      await waitFor(async () => (await harness.connections.count('racing-user', 'chart-live')) === 0, 'the slot release');
+      await eventually(async () => (await harness.connections.count('racing-user', 'chart-live')) === 0, { what: 'the slot release' });
     });
 
     it('answers a connection registry outage with SERVICE_UNAVAILABLE and close 1013', async () => {

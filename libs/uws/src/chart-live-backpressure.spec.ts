@@ -2,7 +2,7 @@ import type { CandleUpdate } from '@mdg/model';
 import type { Envelope } from '@mdg/bus';
 import { ChartLiveHarness } from './testing/chart-live-harness';
 import type { TestClient } from './testing/test-client';
-import { waitFor } from './testing/wait-for';
+import { eventually } from '@mdg/testing';
 
 const SOFT = 128 * 1024;
 /** Small enough that a client reading at full speed never has a batch's worth buffered above SOFT. */
@@ -78,7 +78,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     slow.resume();
     const last = published.length;
     await slow.until(() => lastSeq(slow) === last, 20_000, `the slow client to catch up to seq ${last}`);
-    await waitFor(() => harness.endpoint.stats().slowClients === 0, 'the slow client to go live again');
+    await eventually(() => harness.endpoint.stats().slowClients === 0, { what: 'the slow client to go live again' });
     await publishBatch(10);
     await slow.until(() => lastSeq(slow) === published.length, 5000, 'live updates after the catch-up');
 
@@ -117,7 +117,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
       if (published.length > MAX_ENVELOPES) throw new Error('the paused client was never found slow');
       await publishBatch(BATCH);
     }
-    await waitFor(() => harness.endpoint.stats().slowCloses === 1, 'the slow client to be closed');
+    await eventually(() => harness.endpoint.stats().slowCloses === 1, { what: 'the slow client to be closed' });
     slow.resume();
     expect(await slow.closed).toEqual({ code: 4008, reason: 'Slow consumer' });
     // What it did get is a prefix of the stream, in order, nothing dropped in between.
@@ -129,7 +129,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     const stats = harness.endpoint.stats();
     expect(stats).toMatchObject({ connections: 1, slowClients: 0, slowCloses: 1, subscriptions: 1, serverCloses: { 4008: 1 } });
     expect(stats.peakBufferedBytes).toBeLessThan(SOFT + 64 * 1024);
-    await waitFor(async () => (await harness.connections.count(slowKeyUser, 'chart-live')) === 1, 'the slow client slot release');
+    await eventually(async () => (await harness.connections.count(slowKeyUser, 'chart-live')) === 1, { what: 'the slow client slot release' });
   });
 
   it('closes a client whose replies pile up above the hard limit with 4008, and the close frame still arrives', async () => {

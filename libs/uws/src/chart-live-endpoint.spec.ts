@@ -1,7 +1,7 @@
 import { TIMEFRAMES } from '@mdg/model';
 import { ChartLiveHarness } from './testing/chart-live-harness';
 import { TestClient } from './testing/test-client';
-import { waitFor } from './testing/wait-for';
+import { eventually } from '@mdg/testing';
 
 const CONNECTED_TEXT = '{"type":"connected","message":"Connected to ChartLive WebSocket. Send a JSON object with \\"tokenAddress\\" and optional \\"timeframe\\"."}';
 
@@ -230,7 +230,7 @@ describe('ChartLiveEndpoint: the base protocol and its extensions', () => {
     expect((await b.nextJson()).seq).toBe(1);
 
     await b.close(); // closing counts as leaving
-    await waitFor(() => harness.bus.subscribedStreamCount() === 0, 'the hub listener to detach');
+    await eventually(() => harness.bus.subscribedStreamCount() === 0, { what: 'the hub listener to detach' });
     expect(harness.endpoint.stats()).toMatchObject({ streams: 0, subscriptions: 0, connections: 1 });
     expect(harness.hub.stats().streams).toBe(0);
     expect(a.unread).toBe(0);

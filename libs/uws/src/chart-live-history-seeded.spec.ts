@@ -2,11 +2,10 @@ import { MarketEngine } from '@mdg/engine';
 import { ManualIntervalTimer, SeededRandom, SimulatedFeed, SIMULATED_TOKENS } from '@mdg/feeds';
 import { MarketPipeline } from '@mdg/pipeline';
 import { ManualClock, type Candle, type TokenInstrument } from '@mdg/model';
-import { startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { ChartLiveHarness } from './testing/chart-live-harness';
 import { memoryHistoryBackend, redisHistoryBackend, type HistoryBackend } from './testing/history-backend';
 import type { TestClient } from './testing/test-client';
-import { waitFor } from './testing/wait-for';
 
 const CANDLE_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume', 'volumeUsd', 'trades', 'buys', 'sells'] as const;
 const pick = (candle: Candle): Candle => Object.fromEntries(CANDLE_FIELDS.map((field) => [field, candle[field]])) as unknown as Candle;
@@ -156,7 +155,7 @@ describe.each([
       for (const bot of bots) {
         for (const ref of bot.streams) {
           const expected = reference.get(keyOf(ref.token.tokenAddress, ref.timeframe)) ?? [];
-          await waitFor(() => bot.lastTime(ref) === expected.at(-1)?.time, `${ref.token.symbol} ${ref.timeframe}s at its last final`, 20_000);
+          await eventually(() => bot.lastTime(ref) === expected.at(-1)?.time, { what: `${ref.token.symbol} ${ref.timeframe}s at its last final`, timeoutMs: 20_000 });
         }
       }
 

@@ -1,11 +1,10 @@
 import type { Envelope } from '@mdg/bus';
 import { SeededRandom } from '@mdg/feeds';
 import type { CandleUpdate, TokenInstrument } from '@mdg/model';
-import { startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { ChartLiveHarness, type CandleSpec } from './testing/chart-live-harness';
 import { memoryHistoryBackend, redisHistoryBackend, type HistoryBackend, type HistoryBackendOptions } from './testing/history-backend';
 import type { TestClient } from './testing/test-client';
-import { waitFor } from './testing/wait-for';
 
 /** 2025-04-30T15:16:00Z: the harness's bucket 0. */
 const BASE = 1746026160000;
@@ -120,7 +119,7 @@ describe.each(backends)('chart-live history and since, with %s', (_name, openBac
     const first = await client();
     first.send({ tokenAddress: token.tokenAddress, timeframe: 1, history: 10 });
     publishBuckets(1, 4);
-    await waitFor(() => finalsOf(first, token.tokenAddress, 1).length === 4, 'four finals');
+    await eventually(() => finalsOf(first, token.tokenAddress, 1).length === 4, { what: 'four finals' });
     const seen = finalsOf(first, token.tokenAddress, 1);
     await first.close();
 
@@ -132,7 +131,7 @@ describe.each(backends)('chart-live history and since, with %s', (_name, openBac
     const history = await again.nextJson();
     expect(history).toMatchObject({ event: 'history', complete: true });
     const next = publish(1, { closed: true }).payload.candle.time;
-    await waitFor(() => finalsOf(again, token.tokenAddress, 1).at(-1) === next, 'the next live final');
+    await eventually(() => finalsOf(again, token.tokenAddress, 1).at(-1) === next, { what: 'the next live final' });
     // Whatever the store had written when it was read, the seam fills the rest in: all six, once.
     expect(finalsOf(again, token.tokenAddress, 1)).toEqual([...missed, next]);
     expect([...seen, ...finalsOf(again, token.tokenAddress, 1)]).toEqual(Array.from({ length: 11 }, (_, i) => seen[0]! + i * 1000));
@@ -190,7 +189,7 @@ describe.each(backends)('chart-live history and since, with %s', (_name, openBac
       if (step % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 3));
     }
     const last = published.at(-1)!;
-    await waitFor(() => clients.every((one) => finalsOf(one, token.tokenAddress, 1).at(-1) === last), 'every client at the last final', 15_000);
+    await eventually(() => clients.every((one) => finalsOf(one, token.tokenAddress, 1).at(-1) === last), { what: 'every client at the last final', timeoutMs: 15_000 });
     for (const one of clients) {
       const finals = finalsOf(one, token.tokenAddress, 1);
       const from = published.indexOf(finals[0]!);
@@ -258,7 +257,7 @@ describe('chart-live history seam edge cases (memory store)', () => {
     a.send({ type: 'unsubscribe', tokenAddress: token.tokenAddress, timeframe: 1 });
     expect((await a.nextJson()).type).toBe('unsubscribed');
     await b.close();
-    await waitFor(() => backend.history.stats().open === 0, 'both seams cancelled');
+    await eventually(() => backend.history.stats().open === 0, { what: 'both seams cancelled' });
     expect(harness.endpoint.stats()).toMatchObject({ subscriptions: 0, streams: 0 });
   });
 });

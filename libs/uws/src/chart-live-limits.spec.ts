@@ -1,6 +1,6 @@
 import { ManualClock, TIMEFRAMES } from '@mdg/model';
 import { ChartLiveHarness } from './testing/chart-live-harness';
-import { waitFor } from './testing/wait-for';
+import { eventually } from '@mdg/testing';
 
 describe('ChartLiveEndpoint: per-connection limits', () => {
   let harness: ChartLiveHarness;
@@ -88,7 +88,7 @@ describe('ChartLiveEndpoint: per-connection limits', () => {
     ws.send('x'.repeat(65 * 1024));
     // uWS closes the TCP connection without a close frame: the client sees 1006.
     expect((await ws.closed).code).toBe(1006);
-    await waitFor(() => harness.endpoint.stats().connections === 0, 'the server-side cleanup');
+    await eventually(() => harness.endpoint.stats().connections === 0, { what: 'the server-side cleanup' });
   });
 
   it('serves every supported timeframe with buckets aligned to it', async () => {

@@ -4,7 +4,8 @@ import { BinanceTradeFeed, type BinanceTradeFeedOptions } from './binance-trade-
 import type { VenueConnectionEvent } from './venue-connection-event';
 import { FakeBinanceServer } from './testing/fake-binance-server';
 import { FeedCollector, steadyEmitter } from './testing/feed-collector';
-import { sleep, waitFor } from './testing/wait-for';
+import { sleep } from './testing/sleep';
+import { eventually } from '@mdg/testing';
 
 const registry = new InstrumentRegistry();
 const BTC_ETH = ['btcusdt@trade', 'ethusdt@trade'];
@@ -38,14 +39,14 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     const collector = new FeedCollector();
     const started = await startFeed(collector, { symbols: ['BTC', 'ETH', 'MATIC'] });
     expect(started.state()).toBe('stale');
-    await waitFor(() => fake.subscribedConnections(['btcusdt@trade', 'ethusdt@trade', 'polusdt@trade']).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(['btcusdt@trade', 'ethusdt@trade', 'polusdt@trade']).length === 1, { what: 'subscription' });
     expect(fake.connections[0]!.path).toBe('/stream');
     expect(fake.requests).toEqual([{ connection: 1, at: expect.any(Number), method: 'SUBSCRIBE', params: ['btcusdt@trade', 'ethusdt@trade', 'polusdt@trade'], id: 1 }]);
-    await waitFor(() => started.state() === 'live', 'live state');
+    await eventually(() => started.state() === 'live', { what: 'live state' });
 
     const btc = fake.emitTrade('BTCUSDT', { p: '64123.45000000', q: '0.01500000', m: true });
     const pol = fake.emitTrade('POLUSDT', { p: '0.38120000', q: '1500.50000000', m: false });
-    await waitFor(() => collector.trades.length === 2, 'two trades');
+    await eventually(() => collector.trades.length === 2, { what: 'two trades' });
     expect(collector.trades).toEqual([
       { instrument: 'BTC', price: 64123.45, size: 0.015, side: 'sell', time: btc.T, tradeId: String(btc.t), source: 'binance' },
       { instrument: 'MATIC', price: 0.3812, size: 1500.5, side: 'buy', time: pol.T, tradeId: String(pol.t), source: 'binance' },
@@ -66,18 +67,18 @@ describe('BinanceTradeFeed on a fake Binance', () => {
       if (event.type === 'reconnect-scheduled' && event.attempt === 2) fake.setRefusing(false);
     };
     const started = await startFeed(collector, { onEvent, backoff: { initialDelayMs: 40, maxDelayMs: 1000, multiplier: 2, jitter: 0.5 } });
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'first subscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'first subscription' });
     fake.emitTrade('BTCUSDT');
-    await waitFor(() => collector.trades.length === 1, 'first trade');
+    await eventually(() => collector.trades.length === 1, { what: 'first trade' });
 
     fake.setRefusing(true);
     fake.dropConnections();
-    await waitFor(() => collector.eventsOf('reconnect-scheduled').length === 3, 'three scheduled reconnects');
+    await eventually(() => collector.eventsOf('reconnect-scheduled').length === 3, { what: 'three scheduled reconnects' });
     expect(started.state()).toBe('stale');
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'resubscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'resubscription' });
     fake.emitTrade('ETHUSDT');
-    await waitFor(() => collector.trades.length === 2, 'trade after reconnect');
-    await waitFor(() => started.state() === 'live', 'live again');
+    await eventually(() => collector.trades.length === 2, { what: 'trade after reconnect' });
+    await eventually(() => started.state() === 'live', { what: 'live again' });
 
     // random() = 0 means no jitter: exact doubling from the initial delay.
     expect(collector.eventsOf('reconnect-scheduled').map(({ attempt, delayMs }) => [attempt, delayMs])).toEqual([
@@ -93,26 +94,26 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     expect(collector.errors.some((error) => error.message.includes('503'))).toBe(true);
 
     fake.dropConnections();
-    await waitFor(() => collector.eventsOf('reconnect-scheduled').length === 4, 'reconnect after recovery');
+    await eventually(() => collector.eventsOf('reconnect-scheduled').length === 4, { what: 'reconnect after recovery' });
     expect(collector.eventsOf('reconnect-scheduled')[3]).toEqual({ type: 'reconnect-scheduled', attempt: 0, delayMs: 40 });
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'second resubscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'second resubscription' });
   });
 
   it('replaces a connection that went silent (watchdog), counting it', async () => {
     fake = await FakeBinanceServer.start();
     const collector = new FeedCollector();
     const started = await startFeed(collector, { staleAfterMs: 400, backoff: { initialDelayMs: 10 } });
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'subscription' });
     stopEmitter = steadyEmitter(10, (i) => fake.emitTrade(i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT'));
-    await waitFor(() => collector.trades.length >= 5, 'trades flowing');
+    await eventually(() => collector.trades.length >= 5, { what: 'trades flowing' });
     expect(started.stats().staleReconnects).toBe(0);
 
     fake.setSilent(true);
-    await waitFor(() => collector.eventsOf('stale').length === 1, 'stale detection');
+    await eventually(() => collector.eventsOf('stale').length === 1, { what: 'stale detection' });
     fake.setSilent(false);
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1 && started.state() === 'live', 'replacement connection');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1 && started.state() === 'live', { what: 'replacement connection' });
     const before = collector.trades.length;
-    await waitFor(() => collector.trades.length >= before + 5, 'trades on the new connection');
+    await eventually(() => collector.trades.length >= before + 5, { what: 'trades on the new connection' });
 
     expect(started.stats().staleReconnects).toBeGreaterThanOrEqual(1);
     expect(collector.eventsOf('stale')[0]!.silentMs).toBeGreaterThan(400);
@@ -124,13 +125,13 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     fake = await FakeBinanceServer.start();
     const collector = new FeedCollector();
     const started = await startFeed(collector);
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'subscription' });
     fake.sendRaw('this is not json');
     fake.sendRaw(JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: Date.now(), s: 'BTCUSDT', t: 1, p: 'abc', q: '1', T: Date.now(), m: true, M: true } }));
     fake.sendRaw(JSON.stringify({ stream: 'dogeeur@trade', data: { e: 'trade', E: Date.now(), s: 'DOGEEUR', t: 1, p: '0.1', q: '1', T: Date.now(), m: true, M: true } }));
     fake.connections[0]!.socket.send(Buffer.from([0xde, 0xad]), { binary: true });
     const good = fake.emitTrade('ETHUSDT');
-    await waitFor(() => collector.trades.length === 1, 'the good trade');
+    await eventually(() => collector.trades.length === 1, { what: 'the good trade' });
 
     expect(collector.trades[0]!.tradeId).toBe(String(good.t));
     expect(collector.errors.map((error) => error.message)).toEqual([
@@ -149,16 +150,16 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     fake = await FakeBinanceServer.start({ maxConnectionAgeMs: 3000 });
     const collector = new FeedCollector();
     const started = await startFeed(collector, { rotateAfterMs: 200, rotationOverlapMs: 60, staleAfterMs: 2000 });
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'subscription' });
     stopEmitter = steadyEmitter(2, (i) => fake.emitTrade(i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT', { m: i % 3 === 0 }));
-    await waitFor(() => started.stats().rotations >= 4, 'four rotations', 10_000);
+    await eventually(() => started.stats().rotations >= 4, { what: 'four rotations', timeoutMs: 10_000 });
     stopEmitter();
     stopEmitter = undefined;
     const emitted = emittedKeys();
-    await waitFor(() => collector.trades.length >= emitted.length, 'every emitted trade');
+    await eventually(() => collector.trades.length >= emitted.length, { what: 'every emitted trade' });
     // Each completed rotation closes the connection it replaced (a rotation still under way
     // when the trades stopped never completes: its candidate gets no trade).
-    await waitFor(() => fake.closedBy('client') >= started.stats().rotations, 'the replaced connections closed');
+    await eventually(() => fake.closedBy('client') >= started.stats().rotations, { what: 'the replaced connections closed' });
 
     expect(collector.keys()).toEqual(emitted);
     const stats = started.stats();
@@ -176,13 +177,13 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     const collector = new FeedCollector();
     // Six one-stream subscribes at 4 per window: the last two go out a window after the first four.
     const started = await startFeed(collector, { symbols, streamsPerSubscribe: 1, rotateAfterMs: 300, rotationOverlapMs: 100, staleAfterMs: 5000 });
-    await waitFor(() => fake.subscribedConnections(markets.map((market) => `${market.toLowerCase()}@trade`)).length === 1, 'initial subscription', 10_000);
+    await eventually(() => fake.subscribedConnections(markets.map((market) => `${market.toLowerCase()}@trade`)).length === 1, { what: 'initial subscription', timeoutMs: 10_000 });
     stopEmitter = steadyEmitter(3, (i) => fake.emitTrade(markets[i % markets.length]!));
-    await waitFor(() => started.stats().rotations >= 1, 'a rotation', 15_000);
+    await eventually(() => started.stats().rotations >= 1, { what: 'a rotation', timeoutMs: 15_000 });
     stopEmitter();
     stopEmitter = undefined;
     const emitted = fake.emitted.map((payload) => `${payload.s.replace('USDT', '')}:${payload.t}`);
-    await waitFor(() => collector.trades.length >= emitted.length, 'every emitted trade');
+    await eventually(() => collector.trades.length >= emitted.length, { what: 'every emitted trade' });
 
     expect(collector.keys()).toEqual(emitted);
     expect(fake.rateViolations).toBe(0);
@@ -193,17 +194,17 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     fake = await FakeBinanceServer.start();
     const collector = new FeedCollector();
     const started = await startFeed(collector, { rotationOverlapMs: 50 });
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'subscription' });
     stopEmitter = steadyEmitter(2, (i) => fake.emitTrade(i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT'));
-    await waitFor(() => collector.trades.length >= 20, 'trades flowing');
+    await eventually(() => collector.trades.length >= 20, { what: 'trades flowing' });
     const first = fake.connections[0]!;
     fake.sendServerShutdown();
-    await waitFor(() => started.stats().rotations === 1, 'rotation');
-    await waitFor(() => first.closeCause !== undefined, 'old connection closed');
+    await eventually(() => started.stats().rotations === 1, { what: 'rotation' });
+    await eventually(() => first.closeCause !== undefined, { what: 'old connection closed' });
     stopEmitter();
     stopEmitter = undefined;
     const emitted = emittedKeys();
-    await waitFor(() => collector.trades.length >= emitted.length, 'every emitted trade');
+    await eventually(() => collector.trades.length >= emitted.length, { what: 'every emitted trade' });
 
     expect(collector.keys()).toEqual(emitted);
     expect(collector.eventsOf('rotation-started')).toEqual([{ type: 'rotation-started', link: 2, reason: 'server-shutdown' }]);
@@ -218,7 +219,7 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     const collector = new FeedCollector();
     await startFeed(collector, { symbols, streamsPerSubscribe: 1 });
     const streams = symbols.map((symbol) => `${symbol.toLowerCase()}usdt@trade`);
-    await waitFor(() => fake.subscribedConnections(streams).length === 1, 'twelve one-stream subscriptions', 10_000);
+    await eventually(() => fake.subscribedConnections(streams).length === 1, { what: 'twelve one-stream subscriptions', timeoutMs: 10_000 });
 
     expect(fake.requests).toHaveLength(12);
     expect(fake.rateViolations).toBe(0);
@@ -244,11 +245,11 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     fake = await FakeBinanceServer.start();
     const collector = new FeedCollector();
     const started = await startFeed(collector);
-    await waitFor(() => fake.subscribedConnections(BTC_ETH).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'subscription' });
     await started.stop();
     await started.stop();
     expect(started.state()).toBe('stopped');
-    await waitFor(() => fake.openConnections().length === 0, 'server side closed');
+    await eventually(() => fake.openConnections().length === 0, { what: 'server side closed' });
     fake.emitTrade('BTCUSDT');
     await sleep(30);
     expect(collector.trades).toEqual([]);

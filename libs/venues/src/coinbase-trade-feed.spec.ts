@@ -2,7 +2,7 @@ import { InstrumentRegistry, InvalidFeedInputError, VenueRejectedError, VenueSta
 import { CoinbaseTradeFeed, type CoinbaseTradeFeedOptions } from './coinbase-trade-feed';
 import { FakeCoinbaseServer } from './testing/fake-coinbase-server';
 import { FeedCollector, steadyEmitter } from './testing/feed-collector';
-import { waitFor } from './testing/wait-for';
+import { eventually } from '@mdg/testing';
 
 const registry = new InstrumentRegistry();
 const PRODUCTS = ['BTC-USD', 'ETH-USD'];
@@ -34,21 +34,21 @@ describe('CoinbaseTradeFeed on a fake Coinbase', () => {
     fake = await FakeCoinbaseServer.start({ heartbeatIntervalMs: 40 });
     const collector = new FeedCollector();
     const started = await startFeed(collector, { symbols: ['BTC', 'ETH', 'MATIC'] });
-    await waitFor(() => fake.subscribedConnections(['BTC-USD', 'ETH-USD', 'POL-USD']).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(['BTC-USD', 'ETH-USD', 'POL-USD']).length === 1, { what: 'subscription' });
     expect(fake.connections[0]!.received.map((text) => JSON.parse(text) as unknown)).toEqual([
       { type: 'subscribe', product_ids: ['BTC-USD', 'ETH-USD', 'POL-USD'], channel: 'heartbeats' },
       { type: 'subscribe', product_ids: ['BTC-USD', 'ETH-USD', 'POL-USD'], channel: 'market_trades' },
     ]);
-    await waitFor(() => started.state() === 'live', 'live');
+    await eventually(() => started.state() === 'live', { what: 'live' });
 
     fake.emitTrade('POL-USD', { price: '0.3812', size: '1500.5', side: 'SELL', time: '2025-04-30T15:16:01.123456789Z' });
     fake.emitTrade('BTC-USD', { price: '64123.45', size: '0.015', side: 'BUY', time: '2025-04-30T15:16:02.5Z' });
-    await waitFor(() => collector.trades.length === 2, 'two trades');
+    await eventually(() => collector.trades.length === 2, { what: 'two trades' });
     expect(collector.trades).toEqual([
       { instrument: 'MATIC', price: 0.3812, size: 1500.5, side: 'sell', time: Date.UTC(2025, 3, 30, 15, 16, 1, 123), tradeId: '1', source: 'coinbase' },
       { instrument: 'BTC', price: 64123.45, size: 0.015, side: 'buy', time: Date.UTC(2025, 3, 30, 15, 16, 2, 500), tradeId: '1', source: 'coinbase' },
     ]);
-    await waitFor(() => collector.heartbeats.length >= 2, 'heartbeats');
+    await eventually(() => collector.heartbeats.length >= 2, { what: 'heartbeats' });
     expect(collector.heartbeats[0]).toEqual(['BTC', 'ETH', 'MATIC']);
     expect(started.stats()).toMatchObject({ emitted: 2, rejected: 0, reconnects: 0, duplicates: 0 });
     expect(collector.errors).toEqual([]);
@@ -59,20 +59,20 @@ describe('CoinbaseTradeFeed on a fake Coinbase', () => {
     for (let i = 0; i < 3; i++) fake.emitTrade(i % 2 === 0 ? 'BTC-USD' : 'ETH-USD');
     const collector = new FeedCollector();
     const started = await startFeed(collector, { backoff: { initialDelayMs: 30 } });
-    await waitFor(() => collector.trades.length === 3, 'snapshot trades');
+    await eventually(() => collector.trades.length === 3, { what: 'snapshot trades' });
     fake.emitTrade('BTC-USD');
     fake.emitTrade('ETH-USD');
-    await waitFor(() => collector.trades.length === 5, 'update trades');
+    await eventually(() => collector.trades.length === 5, { what: 'update trades' });
 
     fake.setRefusing(true);
     fake.dropConnections();
-    await waitFor(() => collector.eventsOf('reconnect-scheduled').length >= 1, 'reconnect scheduled');
+    await eventually(() => collector.eventsOf('reconnect-scheduled').length >= 1, { what: 'reconnect scheduled' });
     fake.emitTrade('BTC-USD'); // missed live: nobody is connected
     fake.emitTrade('BTC-USD');
     fake.setRefusing(false);
-    await waitFor(() => collector.trades.length === 7, 'gap filled from the snapshot');
+    await eventually(() => collector.trades.length === 7, { what: 'gap filled from the snapshot' });
     fake.emitTrade('ETH-USD');
-    await waitFor(() => collector.trades.length === 8, 'live again');
+    await eventually(() => collector.trades.length === 8, { what: 'live again' });
 
     expect(collector.keys()).toEqual(emittedKeys());
     expect(started.stats()).toMatchObject({ emitted: 8, duplicates: 5 });
@@ -83,14 +83,14 @@ describe('CoinbaseTradeFeed on a fake Coinbase', () => {
     fake = await FakeCoinbaseServer.start({ heartbeatIntervalMs: 20 });
     const collector = new FeedCollector();
     const started = await startFeed(collector, { staleAfterMs: 400, backoff: { initialDelayMs: 10 } });
-    await waitFor(() => collector.heartbeats.length >= 3, 'heartbeats flowing');
+    await eventually(() => collector.heartbeats.length >= 3, { what: 'heartbeats flowing' });
     fake.setSilent(true);
-    await waitFor(() => collector.eventsOf('stale').length === 1, 'stale detection');
+    await eventually(() => collector.eventsOf('stale').length === 1, { what: 'stale detection' });
     fake.setSilent(false);
     const heartbeatsBefore = collector.heartbeats.length;
-    await waitFor(() => collector.heartbeats.length >= heartbeatsBefore + 3 && started.state() === 'live', 'heartbeats on a new connection');
+    await eventually(() => collector.heartbeats.length >= heartbeatsBefore + 3 && started.state() === 'live', { what: 'heartbeats on a new connection' });
     fake.emitTrade('ETH-USD');
-    await waitFor(() => collector.trades.length === 1, 'trade on the new connection');
+    await eventually(() => collector.trades.length === 1, { what: 'trade on the new connection' });
 
     expect(started.stats().staleReconnects).toBeGreaterThanOrEqual(1);
     expect(collector.errors.some((error) => error instanceof VenueStaleError)).toBe(true);
@@ -101,12 +101,12 @@ describe('CoinbaseTradeFeed on a fake Coinbase', () => {
     fake = await FakeCoinbaseServer.start();
     const collector = new FeedCollector();
     const started = await startFeed(collector);
-    await waitFor(() => fake.subscribedConnections(PRODUCTS).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(PRODUCTS).length === 1, { what: 'subscription' });
     fake.sendRaw('{"channel":');
     const good = { trade_id: '77', product_id: 'ETH-USD', price: '2500.5', size: '1', side: 'SELL', time: new Date().toISOString() };
     fake.sendRaw(JSON.stringify({ channel: 'market_trades', client_id: '', timestamp: new Date().toISOString(), sequence_num: 99, events: [{ type: 'update', trades: [{ ...good, trade_id: '76', price: '-1' }, good] }] }));
     fake.sendRaw(JSON.stringify({ type: 'error', message: 'rate limit exceeded' }));
-    await waitFor(() => collector.trades.length === 1 && collector.errors.length === 3, 'the good trade and three errors');
+    await eventually(() => collector.trades.length === 1 && collector.errors.length === 3, { what: 'the good trade and three errors' });
 
     expect(collector.trades[0]).toMatchObject({ instrument: 'ETH', tradeId: '77', side: 'sell', price: 2500.5 });
     expect(collector.errors[0]).toBeInstanceOf(InvalidFeedInputError);
@@ -120,14 +120,14 @@ describe('CoinbaseTradeFeed on a fake Coinbase', () => {
     fake = await FakeCoinbaseServer.start({ maxConnectionAgeMs: 3000, heartbeatIntervalMs: 50 });
     const collector = new FeedCollector();
     const started = await startFeed(collector, { rotateAfterMs: 250, rotationOverlapMs: 60, staleAfterMs: 2000 });
-    await waitFor(() => fake.subscribedConnections(PRODUCTS).length === 1, 'subscription');
+    await eventually(() => fake.subscribedConnections(PRODUCTS).length === 1, { what: 'subscription' });
     stopEmitter = steadyEmitter(2, (i) => fake.emitTrade(PRODUCTS[i % 2]!, { side: i % 3 === 0 ? 'SELL' : 'BUY' }));
-    await waitFor(() => started.stats().rotations >= 3, 'three rotations', 10_000);
+    await eventually(() => started.stats().rotations >= 3, { what: 'three rotations', timeoutMs: 10_000 });
     stopEmitter();
     stopEmitter = undefined;
     const emitted = emittedKeys();
-    await waitFor(() => collector.trades.length >= emitted.length, 'every emitted trade');
-    await waitFor(() => fake.closedBy('client') >= started.stats().rotations, 'the replaced connections closed');
+    await eventually(() => collector.trades.length >= emitted.length, { what: 'every emitted trade' });
+    await eventually(() => fake.closedBy('client') >= started.stats().rotations, { what: 'the replaced connections closed' });
 
     expect(collector.keys()).toEqual(emitted);
     expect(started.stats().duplicates).toBeGreaterThan(0);

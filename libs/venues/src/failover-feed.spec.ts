@@ -7,7 +7,7 @@ import { FakeCoinbaseServer } from './testing/fake-coinbase-server';
 import { FeedCollector, steadyEmitter } from './testing/feed-collector';
 import { ManualVenueTimers } from './testing/manual-venue-timers';
 import { StubFeed } from './testing/stub-feed';
-import { waitFor } from './testing/wait-for';
+import { eventually } from '@mdg/testing';
 
 function harness(sources: StubFeed[], options: Partial<FailoverFeedOptions> = {}) {
   const timers = new ManualVenueTimers();
@@ -180,20 +180,20 @@ describe('FailoverFeed over a fake Binance (primary) and a fake Coinbase (standb
     const collector = new FeedCollector();
     await feed.start(collector);
     const fakes = { binance, coinbase };
-    await waitFor(() => fakes.binance.subscribedConnections(['btcusdt@trade']).length === 1 && fakes.coinbase.subscribedConnections(['BTC-USD']).length === 1, 'both subscribed');
+    await eventually(() => fakes.binance.subscribedConnections(['btcusdt@trade']).length === 1 && fakes.coinbase.subscribedConnections(['BTC-USD']).length === 1, { what: 'both subscribed' });
     stoppers.push(steadyEmitter(10, () => fakes.binance.emitTrade('BTCUSDT', { p: '64000.00000000' })));
     stoppers.push(steadyEmitter(10, () => fakes.coinbase.emitTrade('BTC-USD', { price: '64010.00' })));
-    await waitFor(() => collector.trades.length >= 10, 'primary trades');
+    await eventually(() => collector.trades.length >= 10, { what: 'primary trades' });
     expect(new Set(collector.trades.map((trade) => trade.source))).toEqual(new Set(['binance']));
 
     binance.setSilent(true);
-    await waitFor(() => switches.length === 1, 'failover to coinbase', 5000);
+    await eventually(() => switches.length === 1, { what: 'failover to coinbase', timeoutMs: 5000 });
     const afterFailover = collector.trades.length;
-    await waitFor(() => collector.trades.length >= afterFailover + 10, 'standby trades');
+    await eventually(() => collector.trades.length >= afterFailover + 10, { what: 'standby trades' });
     binance.setSilent(false);
-    await waitFor(() => switches.length === 2, 'back to binance', 5000);
+    await eventually(() => switches.length === 2, { what: 'back to binance', timeoutMs: 5000 });
     const afterRecovery = collector.trades.length;
-    await waitFor(() => collector.trades.length >= afterRecovery + 10, 'primary trades again');
+    await eventually(() => collector.trades.length >= afterRecovery + 10, { what: 'primary trades again' });
 
     expect(switches.map(({ from, to, reason }) => [from, to, reason])).toEqual([
       ['binance', 'coinbase', 'stale'],

@@ -201,15 +201,6 @@ export class UpdateLog {
   }
 }
 
-/** Resolves when `check` holds, polling every few ms (for server-side state); rejects after timeoutMs. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A plain HTTP GET without keep-alive (no pooled socket outlives the test). */
 export function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { HistoryService, MemoryCandleStore, StoreClosedCandleQueue, type CandleStore, type ClosedCandleQueue, type HistoryServiceOptions } from '@mdg/history';
 import { BullClosedCandleQueue, CandleWorker, RedisCandleStore } from '@mdg/jobs';
-import { waitFor } from './wait-for';
+import { eventually } from '@mdg/testing';
 
 /** Candle persistence and history as one deployment would wire them, for the protocol specs. */
 export interface HistoryBackend {
@@ -55,7 +55,7 @@ export async function redisHistoryBackend(redisUrl: string, unique: string, opti
     history,
     settle: async (timeoutMs = 10_000) => {
       await queue.flush(timeoutMs);
-      await waitFor(() => worker.stats().candles >= queue.stats().delivered, 'the worker to catch up', timeoutMs);
+      await eventually(() => worker.stats().candles >= queue.stats().delivered, { what: 'the worker to catch up', timeoutMs: timeoutMs });
     },
     close: async () => {
       await worker.close();

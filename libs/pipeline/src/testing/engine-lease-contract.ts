@@ -1,4 +1,4 @@
-import type { EngineLease } from '@mdg/pipeline';
+import type { EngineLease } from '../engine-lease';
 
 /** Leases of several engines on one shared backend (one table, one Redis prefix). */
 export interface EngineLeaseCluster {

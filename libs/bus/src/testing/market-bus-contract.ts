@@ -1,4 +1,5 @@
-import type { Envelope, MarketBus } from '@mdg/bus';
+import type { Envelope } from '../envelope';
+import type { MarketBus } from '../market-bus';
 
 export interface MarketBusContractOptions {
   /** A fresh, connected bus for each test (unique prefix / channel namespace). */

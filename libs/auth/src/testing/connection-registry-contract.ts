@@ -1,4 +1,4 @@
-import type { ConnectionLease, ConnectionRegistry } from '@mdg/auth';
+import type { ConnectionLease, ConnectionRegistry } from '../connection-registry';
 
 export interface RegistryCluster {
   /** Two registries backed by the same shared state, standing for two gateway nodes. */

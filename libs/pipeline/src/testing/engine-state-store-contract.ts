@@ -1,6 +1,7 @@
 import { MarketEngine, type SeriesState, type TickerSlotState, type TickerState } from '@mdg/engine';
 import { InstrumentRegistry, type CandleUpdate, type Trade } from '@mdg/model';
-import type { EngineCheckpoint, EngineLease, EngineStateStore } from '@mdg/pipeline';
+import type { EngineLease } from '../engine-lease';
+import type { EngineCheckpoint, EngineStateStore } from '../engine-state-store';
 
 /** One simulated engine process: its lease and its view of the shared state store. */
 export interface EngineStateNode {

@@ -1,6 +1,6 @@
 import { ManualClock, TokenStoreError, WRAPPED_SOL_MINT, type TokenDefinition } from '@mdg/model';
-import type { RegisteredToken, TokenRegistry } from '@mdg/tokens';
-import { eventually } from './wait';
+import type { RegisteredToken, TokenRegistry } from '../token-registry';
+import { eventually } from '@mdg/testing';
 
 /** 2025-04-30T15:16:00Z */
 const START_MS = 1_746_026_160_000;
@@ -106,7 +106,7 @@ export function describeTokenRegistryContract(name: string, options: TokenRegist
       await store.add(bonk);
       await store.add(bonk);
       await store.remove(bonk.tokenAddress);
-      await eventually(async () => added.length === 1 && removed.length === 1, 2000, 'add and remove events');
+      await eventually(async () => added.length === 1 && removed.length === 1, { timeoutMs: 2000, what: 'add and remove events' });
       expect(added[0]).toMatchObject(bonk);
       expect(removed[0]).toMatchObject(bonk);
     });
@@ -128,16 +128,16 @@ export function describeTokenRegistryContract(name: string, options: TokenRegist
         peer.onRemoved((token) => removed.push(token));
         const startedAt = Date.now();
         const { token } = await store.add(usdc);
-        await eventually(async () => added.length === 1, 2000, 'the token on the peer');
+        await eventually(async () => added.length === 1, { timeoutMs: 2000, what: 'the token on the peer' });
         expect(Date.now() - startedAt).toBeLessThan(2000);
         expect(added[0]).toEqual(token);
         expect(await peer.get(usdc.tokenAddress)).toEqual(token);
         // The peer's own writes reach this instance too, and conflicts are seen across instances.
         expect((await tokenStoreRejection(peer.add({ ...usdc, symbol: 'OTHER' }))).reason).toBe('conflict');
         await peer.add(bonk);
-        await eventually(async () => (await store.get(bonk.tokenAddress)) !== undefined, 2000, 'the peer’s token here');
+        await eventually(async () => (await store.get(bonk.tokenAddress)) !== undefined, { timeoutMs: 2000, what: 'the peer’s token here' });
         await store.remove(usdc.tokenAddress);
-        await eventually(async () => removed.length === 1, 2000, 'the removal on the peer');
+        await eventually(async () => removed.length === 1, { timeoutMs: 2000, what: 'the removal on the peer' });
         expect(removed[0]).toEqual(token);
         expect((await peer.list()).map((t) => t.symbol)).toEqual(['BONK']);
       });

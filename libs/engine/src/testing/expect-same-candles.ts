@@ -1,4 +1,4 @@
-import { MarketEngine } from '@mdg/engine';
+import { MarketEngine } from '../market-engine';
 import type { Candle, InstrumentRegistry, Trade } from '@mdg/model';
 import { ReferenceCandles } from './reference-candles';
 

@@ -1,4 +1,5 @@
-import type { CandleStore, FinalCandle } from '@mdg/history';
+import type { CandleStore } from '../candle-store';
+import type { FinalCandle } from '../final-candle';
 import type { Candle } from '@mdg/model';
 
 /** 2025-04-30T15:16:00Z, a minute boundary. */

@@ -1,5 +1,6 @@
 import { KeyStoreError, ManualClock } from '@mdg/model';
-import { apiKeyPrefix, hashApiKey, isWellFormedApiKey, type ApiKeyRecord, type KeyStore } from '@mdg/auth';
+import { apiKeyPrefix, hashApiKey, isWellFormedApiKey } from '../api-key';
+import type { ApiKeyRecord, KeyStore } from '../key-store';
 
 /** 2025-04-30T15:16:00Z */
 export const CONTRACT_START_MS = 1_746_026_160_000;

@@ -1,0 +1,3 @@
+/** `@mdg/auth/testing`: the suites every KeyStore and ConnectionRegistry implementation must pass. Test code only. */
+export * from './key-store-contract';
+export * from './connection-registry-contract';
