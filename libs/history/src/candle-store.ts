@@ -40,7 +40,7 @@ export interface PruneResult {
 /**
  * Durable final candles per (instrument, timeframe) stream, ordered by bucket time. One
  * implementation per deployment: `MemoryCandleStore` (embedded, bounded) and
- * `RedisCandleStore` (@mdg/jobs). The contract suite in @mdg/testing runs against both.
+ * `RedisCandleStore` (@mdg/redis). The contract suite in @mdg/testing runs against both.
  */
 export interface CandleStore {
   /**

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { BullClosedCandleQueue } from './bull-closed-candle-queue';
 import { CandleWorker } from './candle-worker';
-import { RedisCandleStore } from './redis-candle-store';
+import { RedisCandleStore } from '@mdg/redis';
 import { streamUpdates, T0, uniqueQueue } from './testing/candle-job-fixtures';
 
 /**

@@ -4,7 +4,7 @@ import { linkedFinals } from '@mdg/history/testing';
 import { BullClosedCandleQueue, type BullClosedCandleQueueOptions } from './bull-closed-candle-queue';
 import { candleJobId, decodeCandleJob, encodeCandleJob } from './candle-job-codec';
 import { CandleWorker, type CandleWorkerOptions } from './candle-worker';
-import { RedisCandleStore } from './redis-candle-store';
+import { RedisCandleStore } from '@mdg/redis';
 import { FailingStore, streamUpdates, T0, uniqueQueue } from './testing/candle-job-fixtures';
 
 describe('BullClosedCandleQueue + CandleWorker', () => {

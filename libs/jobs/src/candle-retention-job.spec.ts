@@ -4,7 +4,7 @@ import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } fr
 import { linkedFinals } from '@mdg/history/testing';
 import { CANDLE_QUEUE_DEFAULTS } from './candle-queue-defaults';
 import { CandleWorker } from './candle-worker';
-import { RedisCandleStore } from './redis-candle-store';
+import { RedisCandleStore } from '@mdg/redis';
 import { scheduleCandleRetention } from './schedule-candle-retention';
 import { T0, uniqueQueue } from './testing/candle-job-fixtures';
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { BullClosedCandleQueue } from './bull-closed-candle-queue';
 import { CandleWorker } from './candle-worker';
-import { RedisCandleStore } from './redis-candle-store';
+import { RedisCandleStore } from '@mdg/redis';
 import { streamUpdates, T0, uniqueQueue } from './testing/candle-job-fixtures';
 
 /** A worker process SIGKILLed in the middle of a job, then another worker takes over. */

@@ -11,3 +11,5 @@ export * from './ingest-stream-format';
 export * from './xadd-trades';
 export * from './redis-stream-trade-feed';
 export * from './redis-token-registry';
+export * from './candle-record-codec';
+export * from './redis-candle-store';

@@ -7,7 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CandleRange, CandleRangeQuery, CandleStore, FinalCandle, PruneResult } from '@mdg/history';
 import { CandleWorker } from '../candle-worker';
-import { RedisCandleStore } from '../redis-candle-store';
+import { RedisCandleStore } from '@mdg/redis';
 
 class SlowStore implements CandleStore {
   constructor(

@@ -1,5 +1,6 @@
 import { HistoryService, MemoryCandleStore, StoreClosedCandleQueue, type CandleStore, type ClosedCandleQueue, type HistoryServiceOptions } from '@mdg/history';
-import { BullClosedCandleQueue, CandleWorker, RedisCandleStore } from '@mdg/jobs';
+import { BullClosedCandleQueue, CandleWorker } from '@mdg/jobs';
+import { RedisCandleStore } from '@mdg/redis';
 import { eventually } from '@mdg/testing';
 
 /** Candle persistence and history as one deployment would wire them, for the protocol specs. */
