@@ -1,6 +1,6 @@
 import { HistoryService, MemoryCandleStore, PeriodicPruner, StoreClosedCandleQueue, type ClosedCandleQueue } from '@mdg/history';
 import { BullClosedCandleQueue, CandleWorker } from '@mdg/jobs';
-import { RedisCandleStore } from '@mdg/redis';
+import { RedisCandleStore, redisKeys } from '@mdg/redis';
 import type { GatewayConfig } from '@mdg/config';
 
 /**
@@ -36,7 +36,7 @@ export async function createHistoryInfrastructure(config: GatewayConfig, log: (l
     };
   }
   const connection = config.redisUrl;
-  const prefix = `${config.redisKeyPrefix}bull`;
+  const prefix = redisKeys(config.redisKeyPrefix).bull;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();

@@ -1,3 +1,5 @@
+import { redisKeys } from '@mdg/redis';
+
 /**
  * Names shared by the producer (engine role), the worker role and the retention scheduler. A
  * deployment (or a test) that shares one Redis between several gateways gives each its own
@@ -7,7 +9,7 @@ export const CANDLE_QUEUE_DEFAULTS = Object.freeze({
   /** BullMQ queue of final candles and retention runs. */
   queueName: 'mdg-candles',
   /** BullMQ key prefix (its `prefix` option): keys are `<prefix>:<queueName>:...`. */
-  prefix: 'mdg:bull',
+  prefix: redisKeys('mdg:').bull,
   /** Job name of a batch of final candles to persist. */
   persistJob: 'persist-candles',
   /** Job name of a retention run. */

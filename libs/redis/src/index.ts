@@ -13,3 +13,4 @@ export * from './redis-stream-trade-feed';
 export * from './redis-token-registry';
 export * from './candle-record-codec';
 export * from './redis-candle-store';
+export * from './redis-keys';

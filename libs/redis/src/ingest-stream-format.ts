@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Trade } from '@mdg/model';
+import { redisKeys } from './redis-keys';
 
 /**
  * The token-trade ingest stream, the contract between indexers and mdg:
@@ -17,9 +17,9 @@ import type { Trade } from '@mdg/model';
  */
 export const INGEST_TRADE_FIELD = 'trade';
 
-/** `<prefix>ingest:trades`. */
+/** `<prefix>ingest:trades` (redisKeys(prefix).ingest.trades). */
 export function ingestStreamKey(keyPrefix: string): string {
-  return `${keyPrefix}ingest:trades`;
+  return redisKeys(keyPrefix).ingest.trades;
 }
 
 /** The `trade` field value: only the Trade fields, in a fixed order. */
@@ -28,10 +28,3 @@ export function encodeIngestTrade(trade: Trade): string {
   return JSON.stringify({ instrument, price, size, side, time, tradeId, source });
 }
 
-/**
- * The Redis-side dedup guard of one trade identity (a tradeKey): `<prefix>ingest:seen:<sha1>`,
- * hashed so that untrusted ids of any length and character make short, safe key names.
- */
-export function ingestGuardKey(keyPrefix: string, tradeKey: string): string {
-  return `${keyPrefix}ingest:seen:${createHash('sha1').update(tradeKey, 'utf8').digest('hex')}`;
-}

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import { coverageOf, resolveRetention, retentionCutoff, type CandleRange, type CandleRangeQuery, type CandleStore, type FinalCandle, type PruneResult, type RetentionPolicy } from '@mdg/history';
-import { CandleStoreError, InvalidConfigError, type Candle } from '@mdg/model';
+import { CandleStoreError, type Candle } from '@mdg/model';
 import { decodeCandleRecord, encodeCandleRecord } from './candle-record-codec';
 import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
+import { assertKeyPrefix } from './key-prefix';
 import { PRUNE_CANDLES_SCRIPT, RANGE_CANDLES_SCRIPT, UPSERT_CANDLES_SCRIPT } from './redis-candle-store-scripts';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import { RedisScript } from './redis-script';
 import { waitUntilReady } from './wait-until-ready';
 
@@ -47,17 +49,15 @@ const pruneScript = new RedisScript(PRUNE_CANDLES_SCRIPT);
  */
 export class RedisCandleStore implements CandleStore {
   private readonly client: Redis;
-  private readonly keyPrefix: string;
+  private readonly keys: RedisKeys['candles'];
   private readonly retention: RetentionPolicy;
   private readonly reportError: (error: Error) => void;
   private readonly counters: RedisCandleStoreStats = { corruptRecords: 0, connectionErrors: 0 };
   private closed: Promise<void> | undefined;
 
   constructor(options: RedisCandleStoreOptions) {
-    if (typeof options.keyPrefix !== 'string' || !/^[^\s{}]{1,100}$/.test(options.keyPrefix)) {
-      throw new InvalidConfigError([`RedisCandleStore: keyPrefix must be 1-100 characters without spaces or braces, e.g. "mdg:" (got ${JSON.stringify(options.keyPrefix)})`]);
-    }
-    this.keyPrefix = options.keyPrefix;
+    assertKeyPrefix(options.keyPrefix, 'RedisCandleStore');
+    this.keys = redisKeys(options.keyPrefix).candles;
     this.retention = resolveRetention(options.retention);
     this.reportError = options.onError ?? (() => undefined);
     this.client = createRedisClient(options.connection, options.name ?? 'mdg-candles', options.reconnect, { commandTimeout: options.commandTimeoutMs ?? 5000 });
@@ -93,7 +93,7 @@ export class RedisCandleStore implements CandleStore {
     }
     if (byStream.size === 0) return;
     try {
-      await this.client.sadd(this.key('candle-streams'), ...byStream.keys());
+      await this.client.sadd(this.keys.streams, ...byStream.keys());
       await Promise.all([...byStream].map(([stream, args]) => upsertScript.run(this.client, this.streamKeys(stream), args)));
     } catch (error) {
       throw new CandleStoreError('upsert', `writing ${candles.length} candles failed: ${messageOf(error)}`, { cause: error });
@@ -129,7 +129,7 @@ export class RedisCandleStore implements CandleStore {
 
   async prune(now: number): Promise<PruneResult> {
     try {
-      const streams = await this.client.smembers(this.key('candle-streams'));
+      const streams = await this.client.smembers(this.keys.streams);
       const removed = await Promise.all(
         streams.map((stream) => {
           const timeframe = Number(stream.slice(stream.lastIndexOf(':') + 1));
@@ -151,12 +151,8 @@ export class RedisCandleStore implements CandleStore {
     return this.closed;
   }
 
-  private key(name: string): string {
-    return `${this.keyPrefix}${name}`;
-  }
-
   private streamKeys(stream: string): [string, string] {
-    return [this.key(`candles:{${stream}}`), this.key(`candle-floor:{${stream}}`)];
+    return [this.keys.records(stream), this.keys.floor(stream)];
   }
 }
 

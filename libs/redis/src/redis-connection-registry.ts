@@ -5,6 +5,7 @@ import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
 import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
 import { emitErrorWarning } from './emit-error-warning';
 import { assertKeyPrefix } from './key-prefix';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import { ACQUIRE_LEASE_SCRIPT, COUNT_LEASES_SCRIPT, RENEW_LEASES_SCRIPT } from './lease-scripts';
 import { RedisScript } from './redis-script';
 import { waitUntilReady } from './wait-until-ready';
@@ -68,7 +69,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   readonly leaseTtlMs: number;
   readonly renewIntervalMs: number;
   private readonly redis: Redis;
-  private readonly keyPrefix: string;
+  private readonly keys: RedisKeys;
   private readonly held = new Map<string, HeldLease>();
   private readonly lostListeners = new Set<(lease: ConnectionLease) => void>();
   private readonly errorListeners = new Set<(error: ServiceUnavailableError) => void>();
@@ -81,7 +82,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
 
   constructor(options: RedisConnectionRegistryOptions) {
     assertKeyPrefix(options.keyPrefix, 'RedisConnectionRegistry');
-    this.keyPrefix = options.keyPrefix;
+    this.keys = redisKeys(options.keyPrefix);
     this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
     this.renewIntervalMs = options.renewIntervalMs ?? Math.floor(this.leaseTtlMs / 3);
     const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
@@ -283,8 +284,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   }
 
   private groupKey(userId: string, pool: string): string {
-    // URI-encoding keeps the two parts apart even when a user id contains ':'.
-    return `${this.keyPrefix}conn:${encodeURIComponent(pool)}:${encodeURIComponent(userId)}`;
+    return this.keys.connections(pool, userId);
   }
 
   private report(error: ServiceUnavailableError): void {

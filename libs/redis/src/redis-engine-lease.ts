@@ -4,6 +4,7 @@ import type { EngineLease } from '@mdg/pipeline';
 import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
 import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
 import { assertKeyPrefix } from './key-prefix';
+import { redisKeys } from './redis-keys';
 import { ACQUIRE_ENGINE_LEASE_SCRIPT, RELEASE_ENGINE_LEASE_SCRIPT, RENEW_ENGINE_LEASE_SCRIPT } from './redis-engine-lease-scripts';
 import { RedisScript } from './redis-script';
 import { waitUntilReady } from './wait-until-ready';
@@ -63,8 +64,9 @@ export class RedisEngineLease implements EngineLease {
     if (!Number.isInteger(this.ttlMs) || this.ttlMs < 1) problems.push(`ttlMs must be a positive integer, got ${this.ttlMs}`);
     if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) problems.push(`commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisEngineLease: ${problem}`));
-    this.leaseKey = `${options.keyPrefix}engine:lease`;
-    this.epochKey = `${options.keyPrefix}engine:epoch`;
+    const keys = redisKeys(options.keyPrefix).engine;
+    this.leaseKey = keys.lease;
+    this.epochKey = keys.epoch;
     // A command that timed out is not resent after a reconnect: a late acquire would take a
     // lease its caller already gave up on (it would expire unrenewed, but block a standby until then).
     this.redis = createRedisClient(options.connection, options.name ?? 'mdg-engine-lease', options.reconnect, {

@@ -4,6 +4,7 @@ import type { EngineCheckpoint, EngineStateStore } from '@mdg/pipeline';
 import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
 import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
 import { assertKeyPrefix } from './key-prefix';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import { SAVE_ENGINE_STATE_SCRIPT } from './redis-engine-state-scripts';
 import { RedisScript } from './redis-script';
 import { waitUntilReady } from './wait-until-ready';
@@ -45,7 +46,7 @@ type TickerScalars = Omit<TickerState, 'slots'>;
  */
 export class RedisEngineStateStore implements EngineStateStore {
   private readonly redis: Redis;
-  private readonly keyPrefix: string;
+  private readonly keys: RedisKeys['engine'];
   private readonly leaseKey: string;
   private readonly candlesKey: string;
   private readonly tickersKey: string;
@@ -57,10 +58,10 @@ export class RedisEngineStateStore implements EngineStateStore {
     if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) {
       throw new InvalidConfigError([`RedisEngineStateStore: commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`]);
     }
-    this.keyPrefix = options.keyPrefix;
-    this.leaseKey = `${options.keyPrefix}engine:lease`;
-    this.candlesKey = `${options.keyPrefix}engine:candles`;
-    this.tickersKey = `${options.keyPrefix}engine:tickers`;
+    this.keys = redisKeys(options.keyPrefix).engine;
+    this.leaseKey = this.keys.lease;
+    this.candlesKey = this.keys.candles;
+    this.tickersKey = this.keys.tickers;
     // A timed-out save is not resent after a reconnect: the caller already counts it as failed.
     this.redis = createRedisClient(options.connection, options.name ?? 'mdg-engine-state', options.reconnect, {
       commandTimeout: commandTimeoutMs,
@@ -147,7 +148,7 @@ export class RedisEngineStateStore implements EngineStateStore {
   }
 
   private tickerKey(symbol: string): string {
-    return `${this.keyPrefix}engine:ticker:${symbol}`;
+    return this.keys.ticker(symbol);
   }
 
   private decode<T>(key: string, field: string, json: string, valid: (value: unknown) => value is T): T | undefined {

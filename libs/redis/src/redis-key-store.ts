@@ -5,6 +5,7 @@ import type { RedisConnection, RedisReconnectOptions } from './create-redis-clie
 import { assertKeyPrefix } from './key-prefix';
 import { decodeKeyRecord, encodeKeyRecord } from './key-record-codec';
 import { COMMIT_KEYS_SCRIPT, LOAD_KEYS_SCRIPT } from './key-store-scripts';
+import { redisKeys } from './redis-keys';
 import { RedisScript } from './redis-script';
 import { MAX_COMMIT_ATTEMPTS } from './max-commit-attempts';
 import { RedisTableSync } from './redis-table-sync';
@@ -66,7 +67,9 @@ export class RedisKeyStore extends MemoryKeyStore {
   private readonly commands: Redis;
   private readonly versionKey: string;
   private readonly indexKey: string;
+  /** Handed to the load script, which builds the record keys itself. */
   private readonly recordKeyPrefix: string;
+  private readonly recordKey: (keyHash: string) => string;
   private readonly eventsChannel: string;
   /** The version this node's table reflects. */
   private appliedVersion = 0;
@@ -74,10 +77,12 @@ export class RedisKeyStore extends MemoryKeyStore {
   constructor(options: RedisKeyStoreOptions) {
     super({ clock: options.clock });
     assertKeyPrefix(options.keyPrefix, 'RedisKeyStore');
-    this.versionKey = `${options.keyPrefix}keys:version`;
-    this.indexKey = `${options.keyPrefix}keys:index`;
-    this.recordKeyPrefix = `${options.keyPrefix}keys:`;
-    this.eventsChannel = `${options.keyPrefix}keys:events`;
+    const keys = redisKeys(options.keyPrefix).apiKeys;
+    this.versionKey = keys.version;
+    this.indexKey = keys.index;
+    this.recordKeyPrefix = keys.recordPrefix;
+    this.recordKey = keys.record;
+    this.eventsChannel = keys.events;
     this.sync = new RedisTableSync<KeyStoreError>({
       ownerName: 'RedisKeyStore',
       ...options, // connection, commandTimeoutMs, reconnect
@@ -268,7 +273,7 @@ export class RedisKeyStore extends MemoryKeyStore {
   private async fetch(keyHashes: readonly string[]): Promise<void> {
     if (keyHashes.length === 0) return;
     const pipeline = this.commands.pipeline();
-    for (const keyHash of keyHashes) pipeline.hgetall(this.recordKeyPrefix + keyHash);
+    for (const keyHash of keyHashes) pipeline.hgetall(this.recordKey(keyHash));
     let results: [Error | null, unknown][];
     try {
       results = (await pipeline.exec()) ?? [];
@@ -296,7 +301,7 @@ export class RedisKeyStore extends MemoryKeyStore {
       const before = loaded.table.get(record.keyHash);
       return before === undefined || JSON.stringify(encodeKeyRecord(before)) !== JSON.stringify(encodeKeyRecord(record));
     });
-    const keys = [this.versionKey, this.indexKey, ...changed.map((record) => this.recordKeyPrefix + record.keyHash)];
+    const keys = [this.versionKey, this.indexKey, ...changed.map((record) => this.recordKey(record.keyHash))];
     const event = JSON.stringify({ v: version, h: changed.map((record) => record.keyHash) });
     const args: (string | number)[] = [loaded.version, version, this.eventsChannel, event];
     for (const record of changed) args.push(record.keyHash, JSON.stringify(encodeKeyRecord(record)));
@@ -309,8 +314,8 @@ export class RedisKeyStore extends MemoryKeyStore {
 
   private decode(fields: readonly string[], keyHash: string): ApiKeyRecord | undefined {
     try {
-      const record = decodeKeyRecord(fields, `${this.recordKeyPrefix}${keyHash}`);
-      if (record.keyHash !== keyHash) throw new KeyStoreError('corrupt', `${this.recordKeyPrefix}${keyHash} holds the record of another key`);
+      const record = decodeKeyRecord(fields, this.recordKey(keyHash));
+      if (record.keyHash !== keyHash) throw new KeyStoreError('corrupt', `${this.recordKey(keyHash)} holds the record of another key`);
       return record;
     } catch (error) {
       // A bad record is skipped (that key does not verify), the others stay usable.

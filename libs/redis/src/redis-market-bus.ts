@@ -5,6 +5,7 @@ import { closeRedisClient, createRedisClient, type RedisConnection, type RedisRe
 import { emitErrorWarning } from './emit-error-warning';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
 import { assertKeyPrefix } from './key-prefix';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import { PUBLISH_ENVELOPE_SCRIPT } from './market-bus-scripts';
 import { RedisScript } from './redis-script';
 
@@ -91,7 +92,7 @@ const publishScript = new RedisScript(PUBLISH_ENVELOPE_SCRIPT);
 export class RedisMarketBus implements MarketBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly keyPrefix: string;
+  private readonly keys: RedisKeys['bus'];
   private readonly sharded: boolean;
   private readonly snapshotTtlMs: number;
   private readonly fence: boolean;
@@ -125,7 +126,7 @@ export class RedisMarketBus implements MarketBus {
 
   constructor(options: RedisMarketBusOptions) {
     assertKeyPrefix(options.keyPrefix, 'RedisMarketBus');
-    this.keyPrefix = options.keyPrefix;
+    this.keys = redisKeys(options.keyPrefix).bus;
     this.sharded = options.sharded ?? false;
     this.snapshotTtlMs = options.snapshotTtlMs ?? DEFAULT_SNAPSHOT_TTL_MS;
     this.fence = options.fence ?? true;
@@ -285,11 +286,11 @@ export class RedisMarketBus implements MarketBus {
   }
 
   private channelOf(stream: StreamId): string {
-    return this.sharded ? `${this.keyPrefix}bus:{${stream}}` : `${this.keyPrefix}bus:${stream}`;
+    return this.keys.channel(stream, this.sharded);
   }
 
   private latestKey(stream: StreamId): string {
-    return this.sharded ? `${this.keyPrefix}latest:{${stream}}` : `${this.keyPrefix}latest:${stream}`;
+    return this.keys.latest(stream, this.sharded);
   }
 
   private send(envelope: Envelope): void {

@@ -6,9 +6,10 @@ import { IngestValidator, isTradeRefusal, RecentTradeKeys, tradeKey, type AutoTr
 import { InvalidConfigError, InvalidFeedInputError, ServiceUnavailableError, systemClock, type Clock, type InstrumentRegistry, type Trade } from '@mdg/model';
 import type { TokenRegistry } from '@mdg/tokens';
 import { closeRedisClient, createRedisClient, reconnectDelay, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
-import { ingestGuardKey, ingestStreamKey, INGEST_TRADE_FIELD } from './ingest-stream-format';
+import { INGEST_TRADE_FIELD } from './ingest-stream-format';
 import { ACK_AND_GUARD_SCRIPT } from './ingest-stream-scripts';
 import { assertKeyPrefix } from './key-prefix';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import { RedisScript } from './redis-script';
 
 export interface RedisStreamTradeFeedOptions {
@@ -132,7 +133,7 @@ export class RedisStreamTradeFeed implements Feed {
   readonly streamKey: string;
   readonly group: string;
   readonly consumer: string;
-  private readonly keyPrefix: string;
+  private readonly keys: RedisKeys['ingest'];
   private readonly client: Redis;
   private readonly validator: IngestValidator;
   private readonly applied: RecentTradeKeys;
@@ -178,8 +179,8 @@ export class RedisStreamTradeFeed implements Feed {
     if (options.consumer !== undefined && !/^\S{1,200}$/.test(options.consumer)) problems.push('consumer must be 1-200 characters without spaces');
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisStreamTradeFeed: ${problem}`));
     this.name = options.name ?? 'redis-stream';
-    this.keyPrefix = options.keyPrefix;
-    this.streamKey = ingestStreamKey(options.keyPrefix);
+    this.keys = redisKeys(options.keyPrefix).ingest;
+    this.streamKey = this.keys.trades;
     this.group = options.group ?? 'mdg-engine';
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.batchSize = batchSize;
@@ -356,7 +357,7 @@ export class RedisStreamTradeFeed implements Feed {
         continue;
       }
       const key = tradeKey(decoded);
-      candidates.push({ id, trade: decoded, key, guard: ingestGuardKey(this.keyPrefix, key) });
+      candidates.push({ id, trade: decoded, key, guard: this.keys.seen(key) });
     }
     const guarded = await this.guardedKeys(candidates);
     // Synchronous from here to the acknowledgement request: a batch is applied as a whole.

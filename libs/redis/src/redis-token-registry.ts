@@ -3,6 +3,7 @@ import { TokenStoreError, type Clock } from '@mdg/model';
 import { decodeRegisteredToken, encodeRegisteredToken, LocalTokenRegistry, type RegisteredToken, type TokenMutation, type TokenTable } from '@mdg/tokens';
 import type { RedisConnection, RedisReconnectOptions } from './create-redis-client';
 import { assertKeyPrefix } from './key-prefix';
+import { redisKeys } from './redis-keys';
 import { RedisScript } from './redis-script';
 import { MAX_COMMIT_ATTEMPTS } from './max-commit-attempts';
 import { RedisTableSync } from './redis-table-sync';
@@ -52,8 +53,9 @@ export class RedisTokenRegistry extends LocalTokenRegistry {
   constructor(options: RedisTokenRegistryOptions) {
     super(options.clock);
     assertKeyPrefix(options.keyPrefix, 'RedisTokenRegistry');
-    this.hashKey = `${options.keyPrefix}tokens`;
-    this.eventsChannel = `${options.keyPrefix}tokens:events`;
+    const keys = redisKeys(options.keyPrefix).tokens;
+    this.hashKey = keys.registry;
+    this.eventsChannel = keys.events;
     // Token lists are small: every trigger (reconnect, event, timer) simply re-reads the whole hash.
     const scheduleReload = (): void => this.scheduleReload();
     this.sync = new RedisTableSync<TokenStoreError>({
