@@ -5,6 +5,8 @@ export * from './trade';
 export * from './candle';
 export * from './market-update';
 export * from './clock';
+export * from './scheduler';
+export * from './manual-scheduler';
 export * from './instrument';
 export * from './instrument-registry';
 export * from './validate-trade';

@@ -1,4 +1,4 @@
-import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
+import { InvalidConfigError, ServiceUnavailableError, systemScheduler, type Scheduler } from '@mdg/model';
 import type { EngineLease } from './engine-lease';
 
 export interface EngineOwnershipOptions {
@@ -23,6 +23,11 @@ export interface EngineOwnershipOptions {
   onDemoted(reason: 'lost' | 'stopped'): Promise<void>;
   /** Failed lease calls and rejected callbacks. Default: a process warning. */
   onError?(error: Error): void;
+  /**
+   * Monotonic time and timers for renewing, the expiry watchdog, call timeouts and the standby
+   * pause. Default: the system scheduler (performance.now, setTimeout); specs pass a ManualScheduler.
+   */
+  scheduler?: Scheduler;
 }
 
 type Outcome = 'lost' | 'stopped';
@@ -41,6 +46,7 @@ export class EngineOwnership {
   private readonly lease: EngineLease;
   private readonly renewIntervalMs: number;
   private readonly retryIntervalMs: number;
+  private readonly scheduler: Scheduler;
   private loop: Promise<void> | undefined;
   private stopRequested = false;
   private readonly stopSignal: Promise<'stopped'>;
@@ -49,10 +55,10 @@ export class EngineOwnership {
   private wake: (() => void) | undefined;
   private owner = false;
   private ownedEpoch: number | undefined;
-  // Renewal state while owner.
-  private renewTimer: NodeJS.Timeout | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
-  /** Monotonic time (performance.now) until which the lease is surely still held. */
+  // Renewal state while owner: cancel functions of the pending timers.
+  private cancelRenew: (() => void) | undefined;
+  private cancelExpiry: (() => void) | undefined;
+  /** Monotonic time (the scheduler's) until which the lease is surely still held. */
   private validUntil = 0;
   private signalLost: (() => void) | undefined;
 
@@ -60,6 +66,7 @@ export class EngineOwnership {
     this.lease = options.lease;
     this.renewIntervalMs = options.renewIntervalMs;
     this.retryIntervalMs = options.retryIntervalMs;
+    this.scheduler = options.scheduler ?? systemScheduler;
     const problems: string[] = [];
     if (!Number.isInteger(this.lease.ttlMs) || this.lease.ttlMs < 2) problems.push(`the lease's ttlMs must be an integer of at least 2, got ${this.lease.ttlMs}`);
     if (!Number.isInteger(this.renewIntervalMs) || this.renewIntervalMs < 1 || this.renewIntervalMs >= this.lease.ttlMs) {
@@ -101,7 +108,7 @@ export class EngineOwnership {
 
   private async run(): Promise<void> {
     while (!this.stopRequested) {
-      const sentAt = performance.now();
+      const sentAt = this.scheduler.now();
       const epoch = await this.acquire();
       if (epoch === undefined) {
         await this.pause(this.retryIntervalMs);
@@ -173,20 +180,20 @@ export class EngineOwnership {
   }
 
   private scheduleRenew(): void {
-    this.renewTimer = setTimeout(() => void this.renewOnce(), this.renewIntervalMs);
+    this.cancelRenew = this.scheduler.after(this.renewIntervalMs, () => void this.renewOnce());
   }
 
   private async renewOnce(): Promise<void> {
-    this.renewTimer = undefined;
+    this.cancelRenew = undefined;
     const signalLost = this.signalLost;
     if (signalLost === undefined) return;
-    const sentAt = performance.now();
+    const sentAt = this.scheduler.now();
     let renewed: boolean;
     try {
       renewed = await this.bounded(() => this.lease.renew(), this.renewIntervalMs, 'renew');
     } catch (error) {
       if (this.signalLost !== signalLost) return;
-      this.report(error, `renewing the engine lease failed; it is held for at most ${Math.max(0, Math.round(this.validUntil - performance.now()))} ms more`);
+      this.report(error, `renewing the engine lease failed; it is held for at most ${Math.max(0, Math.round(this.validUntil - this.scheduler.now()))} ms more`);
       this.scheduleRenew();
       return;
     }
@@ -202,8 +209,8 @@ export class EngineOwnership {
   }
 
   private armExpiry(): void {
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
-    this.expiryTimer = setTimeout(() => this.loseLease(), Math.max(0, this.validUntil - performance.now()));
+    this.cancelExpiry?.();
+    this.cancelExpiry = this.scheduler.after(Math.max(0, this.validUntil - this.scheduler.now()), () => this.loseLease());
   }
 
   private loseLease(): void {
@@ -214,10 +221,10 @@ export class EngineOwnership {
 
   private stopRenewing(): void {
     this.signalLost = undefined;
-    if (this.renewTimer !== undefined) clearTimeout(this.renewTimer);
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
-    this.renewTimer = undefined;
-    this.expiryTimer = undefined;
+    this.cancelRenew?.();
+    this.cancelExpiry?.();
+    this.cancelRenew = undefined;
+    this.cancelExpiry = undefined;
   }
 
   private resign(): void {
@@ -247,8 +254,7 @@ export class EngineOwnership {
    */
   private bounded<T>(call: () => Promise<T>, ms: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ServiceUnavailableError('engine lease', `${what} did not answer within ${ms} ms`)), ms);
-      const settle = (): void => clearTimeout(timer);
+      const settle = this.scheduler.after(ms, () => reject(new ServiceUnavailableError('engine lease', `${what} did not answer within ${ms} ms`)));
       Promise.resolve()
         .then(call)
         .then(
@@ -269,11 +275,11 @@ export class EngineOwnership {
     if (this.stopRequested) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = (): void => {
-        clearTimeout(timer);
+        cancel();
         this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const cancel = this.scheduler.after(ms, done);
       this.wake = done;
     });
   }
