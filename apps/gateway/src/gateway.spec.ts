@@ -164,9 +164,13 @@ describe('the embedded gateway, end to end', () => {
       await new Promise((resolve) => ws.once('open', resolve));
       return { ws, messages };
     };
-    // Let a few 1 s buckets close first.
-    await until(() => (feed.trades.length > 0 && Date.now() % 1000 < 500 ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // The engine's published 1 s finals of this token: what the history store receives.
+    const published: number[] = [];
+    const stopWatching = gateway.engine!.pipeline()!.onPublish(({ candles }) => {
+      for (const update of candles) if (update.closed && update.instrument === token.tokenAddress && update.timeframe === 1) published.push(update.candle.time);
+    });
+    // Let a few 1 s buckets close first (history needs at least two, and one may still be on its way to the store).
+    await until(() => (published.length >= 3 ? true : undefined), 15_000);
     const first = await open();
     first.ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1, history: 1000 }));
     const history = await until(() => first.messages.find((m) => m['event'] === 'history'));
@@ -181,7 +185,8 @@ describe('the embedded gateway, end to end', () => {
     // The bot drops, misses a few buckets, and comes back with since = its last final.
     const last = seen[seen.length - 1]!;
     first.ws.terminate();
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await until(() => (published.filter((time) => time > last).length >= 2 ? true : undefined), 15_000);
+    stopWatching();
     const second = await open();
     second.ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1, since: last }));
     const replay = await until(() => second.messages.find((m) => m['event'] === 'history'));

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { SIMULATED_TOKENS } from '@mdg/feeds';
-import { RedisKeyStore } from '@mdg/redis';
+import { RedisCandleStore, RedisKeyStore } from '@mdg/redis';
 import { startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { GatewayProcess } from './testing/gateway-process';
 
@@ -203,7 +203,8 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     await until('edge not ready', async () => ((await fetch(`${edge!.url}/readyz`)).status === 503 ? true : undefined), 10_000);
     const notReady = (await (await fetch(`${edge!.url}/readyz`)).json()) as { reasons: string[] };
     expect(notReady.reasons).toContain('bus disconnected');
-    await sleep(1_000);
+    // The outage is seen on both sides (the engine buffers its latest updates meanwhile) before Redis comes back.
+    await until('engine not ready', async () => ((await fetch(`${engine!.url}/readyz`)).status === 503 ? true : undefined), 10_000);
     await redis.restart();
     const countAtRestart = prices.length;
     await until('prices after the restart', () => (prices.length > countAtRestart + 20 ? true : undefined), 20_000);
@@ -216,7 +217,13 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
   it('persists closed candles through BullMQ and a worker process, and serves them as history on an edge', async () => {
     const [, , edge] = await Promise.all([spawn('engine-1', 'engine'), spawn('worker-1', 'worker'), spawn('edge-a', 'edge')]);
     const apiKey = await createKey('frank');
-    await sleep(4_000); // a few 1 s buckets close and travel engine → queue → worker → store
+    // A few 1 s buckets close and travel engine → queue → worker → store: watch the store itself.
+    const store = await RedisCandleStore.connect({ connection: redis.url, keyPrefix: prefix });
+    try {
+      await until('two 1 s finals persisted', async () => ((await store.range(TOKEN, 1, { limit: 2 })).candles.length >= 2 ? true : undefined), 20_000);
+    } finally {
+      await store.close();
+    }
     const ws = new WebSocket(`ws://127.0.0.1:${edge!.port}/ws/chart-live`, { headers: { 'x-api-key': apiKey } });
     raws.push(ws);
     const messages: Record<string, unknown>[] = [];
