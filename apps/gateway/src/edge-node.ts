@@ -35,18 +35,25 @@ export class EdgeNode {
     const { config, app, bus, keyStore, connections, clock } = deps;
     this.hub = new Hub(bus, undefined, deps.observer);
     const authLimiter = new AuthAttemptLimiter({ clock });
+    // One failed-login budget per address across both endpoints. Each endpoint's session layer
+    // follows revocations, plan changes and lost leases itself: nothing to wire per protocol.
     const shared = { app, hub: this.hub, keyStore, connections, authLimiter, observer: deps.observer };
-    this.prices = new SocketIoPriceGateway({ ...shared, options: { maxConnectionsPerUser: config.maxConnectionsPerUser, benchStamp: config.benchStamp, onError: (error) => deps.log(`api-ws: ${error.message}`) } });
-    this.charts = new ChartLiveEndpoint({ ...shared, registry: deps.registry, history: deps.history, options: { maxConnectionsPerPlan: { free: config.chartLiveConnectionsPerPlan, pro: config.chartLiveConnectionsPerPlan }, benchStamp: config.benchStamp }, onError: (error) => deps.log(`chart-live: ${error.message}`) });
+    this.prices = new SocketIoPriceGateway({
+      ...shared,
+      options: { maxConnectionsPerPlan: { free: config.maxConnectionsPerUser, pro: config.maxConnectionsPerUser }, benchStamp: config.benchStamp },
+      onError: (error) => deps.log(`api-ws: ${error.message}`),
+    });
+    this.charts = new ChartLiveEndpoint({
+      ...shared,
+      registry: deps.registry,
+      history: deps.history,
+      options: { maxConnectionsPerPlan: { free: config.chartLiveConnectionsPerPlan, pro: config.chartLiveConnectionsPerPlan }, benchStamp: config.benchStamp },
+      onError: (error) => deps.log(`chart-live: ${error.message}`),
+    });
   }
 
   start(): void {
-    const { keyStore } = this.deps;
-    this.cleanups.push(
-      // The chart endpoint listens to revocations itself; /api-ws is told here.
-      keyStore.onRevoked((record) => this.prices.disconnectKey(record.keyHash)),
-      keyStore.onError((error) => this.deps.log(`keys: ${error.message}`)),
-    );
+    this.cleanups.push(this.deps.keyStore.onError((error) => this.deps.log(`keys: ${error.message}`)));
     this.prices.start();
     this.charts.start();
   }

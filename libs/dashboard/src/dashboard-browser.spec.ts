@@ -215,7 +215,7 @@ describe('the dashboard in Chromium', () => {
     expect(await page.textContent('#chart-empty')).toBe('Not connected: the key was refused');
     const stats = server.charts.stats();
     await page.waitForTimeout(1_500);
-    expect(server.charts.stats().refusals).toEqual(stats.refusals);
+    expect(server.charts.stats().connectionsRefused).toEqual(stats.connectionsRefused);
   }, 60_000);
 
   it('tells when the key is revoked while live, on both endpoints', async () => {

@@ -93,16 +93,17 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
       stack.connections.failing = true;
       reasons.push(await refusal(stack.connectPrices(await stack.createKey('user-unlucky'))));
       stack.connections.failing = false;
-      reasons.push(await refusal(stack.connectPrices(undefined)));
+      reasons.push(await refusal(stack.connectPrices(undefined))); // a missing key is not a guess: not counted
       reasons.push(await refusal(stack.connectPrices('ci_live_not-a-real-key')));
-      reasons.push(await refusal(stack.connectPrices('ci_live_still-guessing'))); // the address is blocked now
-      expect(reasons).toEqual(['CONNECTION_LIMIT', 'PRO_REQUIRED', 'SERVICE_UNAVAILABLE', 'AUTH_FAILED', 'AUTH_FAILED', 'AUTH_RATE_LIMITED']);
+      reasons.push(await refusal(stack.connectPrices('ci_live_still-guessing')));
+      reasons.push(await refusal(stack.connectPrices('ci_live_guessing-again'))); // the address is blocked now
+      expect(reasons).toEqual(['CONNECTION_LIMIT', 'PRO_REQUIRED', 'SERVICE_UNAVAILABLE', 'AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED', 'AUTH_RATE_LIMITED']);
 
       const scrape = await stack.scrape();
       const refused = (reason: string): number => scrape.value('mdg_connections_refused_total', { ...SIO, reason });
-      expect([refused('connection_limit'), refused('pro_required'), refused('service_unavailable'), refused('auth_failed'), refused('auth_rate_limited')]).toEqual([1, 1, 1, 2, 1]);
+      expect([refused('connection_limit'), refused('pro_required'), refused('service_unavailable'), refused('auth_failed'), refused('auth_rate_limited')]).toEqual([1, 1, 1, 3, 1]);
       expect(scrape.value('mdg_connections_accepted_total', SIO)).toBe(2);
-      expect(scrape.value('mdg_connection_attempts_total', SIO)).toBe(8);
+      expect(scrape.value('mdg_connection_attempts_total', SIO)).toBe(9);
     });
 
     it('bad payloads, unknown symbols and rate-limited messages are client errors', async () => {
@@ -190,16 +191,16 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
         ['AUTH_FAILED', 4401],
         ['AUTH_FAILED', 4401],
         ['AUTH_FAILED', 4401],
-        ['AUTH_RATE_LIMITED', 4401],
+        ['AUTH_RATE_LIMITED', 4429], // limited, not unauthenticated: retry after a pause
       ]);
       const scrape = await stack.scrape();
       const refused = (reason: string): number => scrape.value('mdg_connections_refused_total', { ...RAW, reason });
       expect([refused('connection_limit'), refused('service_unavailable'), refused('auth_failed'), refused('auth_rate_limited')]).toEqual([1, 1, 3, 1]);
       expect(scrape.value('mdg_connection_attempts_total', RAW)).toBe(7);
-      expect(scrape.value('mdg_server_closes_total', { ...RAW, reason: 'limit_exceeded' })).toBe(1);
-      expect(scrape.value('mdg_server_closes_total', { ...RAW, reason: 'try_again_later' })).toBe(1);
-      expect(scrape.value('mdg_server_closes_total', { ...RAW, reason: 'auth_failed' })).toBe(4);
-      expect(() => scrape.value('mdg_connections_refused_total', { ...RAW, reason: 'pro_required' })).toThrow(/no series/); // the raw endpoint has no Pro requirement
+      // A refusal is counted as a refusal, not as a server close (as on /api-ws): closes are of admitted connections.
+      for (const reason of ['limit_exceeded', 'try_again_later', 'auth_failed']) expect(scrape.value('mdg_server_closes_total', { ...RAW, reason })).toBe(0);
+      // Both endpoints share the session layer's refusal codes; the raw endpoint has no Pro requirement.
+      expect(refused('pro_required')).toBe(0);
     });
   });
 
@@ -254,7 +255,7 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
     });
 
     it('/api-ws: a client whose backlog passes the hard limit is closed; the largest send buffer is reported', async () => {
-      stack = await GatewayStack.start({ socketio: { maxBackpressureBytes: 4 * 1024 * 1024, slowClientHardLimitBytes: 256 * 1024, slowClientCheckIntervalMs: 20 } });
+      stack = await GatewayStack.start({ socketio: { maxBackpressureBytes: 4 * 1024 * 1024, hardBackpressureBytes: 256 * 1024, slowCheckIntervalMs: 20 } });
       const slow = await stack.connectRawPrices(await stack.createKey('user-1'));
       slow.pause();
       const padding = 'x'.repeat(10_000);

@@ -1,5 +1,6 @@
-import type { RefusalCode, SocketIoEvent, SocketIoGatewayStats } from '@mdg/socketio';
-import type { ChartLiveErrorCode, ChartLiveEvent, ChartLiveRefusalReason, ChartLiveStats, CloseCode } from '@mdg/uws';
+import type { RefusalCode, ServerCloseReason } from '@mdg/edge';
+import type { SocketIoEvent, SocketIoGatewayStats } from '@mdg/socketio';
+import type { ChartLiveErrorCode, ChartLiveEvent, ChartLiveStats } from '@mdg/uws';
 import { tracked, type MetricLabel, type PushSample, type SampledMetric, type ScrapeReadings } from './sampled-metric';
 
 /*
@@ -8,7 +9,8 @@ import { tracked, type MetricLabel, type PushSample, type SampledMetric, type Sc
  * so no label can grow without bound.
  */
 
-const SOCKET_IO_REFUSALS: Readonly<Record<RefusalCode, string>> = {
+/** Both protocols refuse connections with the edge session layer's codes. */
+const REFUSALS: Readonly<Record<RefusalCode, string>> = {
   AUTH_FAILED: 'auth_failed',
   AUTH_RATE_LIMITED: 'auth_rate_limited',
   PRO_REQUIRED: 'pro_required',
@@ -16,15 +18,8 @@ const SOCKET_IO_REFUSALS: Readonly<Record<RefusalCode, string>> = {
   SERVICE_UNAVAILABLE: 'service_unavailable',
 };
 
-const CHART_LIVE_REFUSALS: Readonly<Record<ChartLiveRefusalReason, string>> = {
-  AUTH_FAILED: 'auth_failed',
-  AUTH_RATE_LIMITED: 'auth_rate_limited',
-  CONNECTION_LIMIT: 'connection_limit',
-  SERVICE_UNAVAILABLE: 'service_unavailable',
-};
-
 /** Error messages about a client's own messages (refusal errors are counted as refusals). */
-const CHART_LIVE_CLIENT_ERRORS: Readonly<Record<Exclude<ChartLiveErrorCode, ChartLiveRefusalReason>, string>> = {
+const CHART_LIVE_CLIENT_ERRORS: Readonly<Record<Exclude<ChartLiveErrorCode, RefusalCode>, string>> = {
   INVALID_JSON: 'invalid_json',
   MISSING_TOKEN: 'missing_token',
   INVALID_TIMEFRAME: 'invalid_timeframe',
@@ -37,13 +32,13 @@ const CHART_LIVE_CLIENT_ERRORS: Readonly<Record<Exclude<ChartLiveErrorCode, Char
   HISTORY_GAP: 'history_gap',
 };
 
-/** The close codes of /ws/chart-live by meaning; /api-ws closes are mapped onto the same words. */
-const CHART_LIVE_CLOSES: Readonly<Record<CloseCode, string>> = {
-  1001: 'shutdown',
-  1013: 'try_again_later',
-  4008: 'slow_consumer',
-  4401: 'auth_failed',
-  4429: 'limit_exceeded',
+/** Server closes by meaning, the same words on both protocols (the edge session layer's reasons). */
+const CLOSES: Readonly<Record<ServerCloseReason, string>> = {
+  shutdown: 'shutdown',
+  try_again_later: 'try_again_later',
+  slow_consumer: 'slow_consumer',
+  auth_failed: 'auth_failed',
+  limit_exceeded: 'limit_exceeded',
 };
 
 const SOCKET_IO_EVENTS: Readonly<Record<SocketIoEvent, string>> = { 'initial-prices': 'initial-prices', 'price-update': 'price-update' };
@@ -107,8 +102,8 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     sources: PROTOCOL_SOURCES,
     samples: (readings, push) =>
       perProtocol(readings, push, {
-        socketio: (s) => (s?.accepted ?? 0) + sum(byLabel(SOCKET_IO_REFUSALS, s?.refusals)),
-        chartLive: (s) => (s?.accepted ?? 0) + sum(byLabel(CHART_LIVE_REFUSALS, s?.refusals)),
+        socketio: (s) => (s?.connectionsOpened ?? 0) + sum(byLabel(REFUSALS, s?.connectionsRefused)),
+        chartLive: (s) => (s?.connectionsOpened ?? 0) + sum(byLabel(REFUSALS, s?.connectionsRefused)),
       }),
   },
   {
@@ -117,7 +112,7 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     help: 'Connections admitted (authenticated, under the per-user limit).',
     labelNames: ['protocol'],
     sources: PROTOCOL_SOURCES,
-    samples: (readings, push) => perProtocol(readings, push, { socketio: (s) => s?.accepted ?? 0, chartLive: (s) => s?.accepted ?? 0 }),
+    samples: (readings, push) => perProtocol(readings, push, { socketio: (s) => s?.connectionsOpened ?? 0, chartLive: (s) => s?.connectionsOpened ?? 0 }),
   },
   {
     type: 'counter',
@@ -127,8 +122,8 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     sources: PROTOCOL_SOURCES,
     samples: (readings, push) =>
       perProtocolBy(readings, push, 'reason', {
-        socketio: (s) => byLabel(SOCKET_IO_REFUSALS, s?.refusals),
-        chartLive: (s) => byLabel(CHART_LIVE_REFUSALS, s?.refusals),
+        socketio: (s) => byLabel(REFUSALS, s?.connectionsRefused),
+        chartLive: (s) => byLabel(REFUSALS, s?.connectionsRefused),
       }),
   },
   {
@@ -183,9 +178,8 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     sources: PROTOCOL_SOURCES,
     samples: (readings, push) =>
       perProtocolBy(readings, push, 'reason', {
-        // /api-ws: a flood close is a limit, a lost lease "try again later", a revocation an auth failure.
-        socketio: (s) => ({ slow_consumer: s?.slowClientCloses ?? 0, limit_exceeded: s?.floodCloses ?? 0, try_again_later: s?.leaseLostCloses ?? 0, auth_failed: s?.revokedCloses ?? 0 }),
-        chartLive: (s) => byLabel(CHART_LIVE_CLOSES, s?.serverCloses),
+        socketio: (s) => byLabel(CLOSES, s?.connectionsClosed),
+        chartLive: (s) => byLabel(CLOSES, s?.connectionsClosed),
       }),
   },
   {
@@ -194,7 +188,7 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     help: 'Connections closed because they could not keep up (send buffer over its limit, or slow for too long).',
     labelNames: ['protocol'],
     sources: PROTOCOL_SOURCES,
-    samples: (readings, push) => perProtocol(readings, push, { socketio: (s) => s?.slowClientCloses ?? 0, chartLive: (s) => s?.slowCloses ?? 0 }),
+    samples: (readings, push) => perProtocol(readings, push, { socketio: (s) => s?.connectionsClosed.slow_consumer ?? 0, chartLive: (s) => s?.connectionsClosed.slow_consumer ?? 0 }),
   },
   {
     type: 'gauge',
@@ -234,7 +228,7 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     help: 'Bus envelopes an adapter discarded: not a valid update, or older than what it already sent.',
     labelNames: ['protocol'],
     sources: PROTOCOL_SOURCES,
-    samples: (readings, push) => perProtocol(readings, push, { socketio: (s) => s?.invalidEnvelopes ?? 0, chartLive: (s) => s?.droppedEnvelopes ?? 0 }),
+    samples: (readings, push) => perProtocol(readings, push, { socketio: (s) => s?.droppedEnvelopes ?? 0, chartLive: (s) => s?.droppedEnvelopes ?? 0 }),
   },
   {
     type: 'gauge',

@@ -195,7 +195,7 @@ describe('GatewayMetrics', () => {
     const metrics = new GatewayMetrics({ defaultMetrics: false });
     metrics.track({
       feed: () => ({ state: 'live', stats: { emitted: 11, rejected: 12, reconnects: 13, staleReconnects: 14, rotations: 15, duplicates: 16, shutdownNotices: 17, openConnections: 2, switches: 18 } }),
-      chartLive: () => ({ ...emptyChartLiveStats(), incompleteCatchUps: 21, peakBufferedBytes: 22, droppedEnvelopes: 23, errors: { HISTORY_GAP: 24, AUTH_FAILED: 99 }, serverCloses: { 1001: 25 } }),
+      chartLive: () => ({ ...emptyChartLiveStats(), incompleteCatchUps: 21, peakBufferedBytes: 22, droppedEnvelopes: 23, errors: { HISTORY_GAP: 24, AUTH_FAILED: 99 }, connectionsClosed: { ...emptyChartLiveStats().connectionsClosed, shutdown: 25 } }),
       bus: () => ({ connected: false, stats: { published: 31, fenced: 32, conflated: 33, dropped: 34, failed: 35, pending: 36, received: 37, decodeErrors: 38, handlerErrors: 39, disconnects: 40, channels: 41 } }),
       registry: () => ({ held: 51, renewed: 52, readmitted: 53, lost: 54, renewalFailures: 55, connectionErrors: 56 }),
       keyStore: () => ({ connectionErrors: 61 }),
@@ -290,21 +290,20 @@ describe('GatewayMetrics', () => {
 function emptyChartLiveStats(): ChartLiveStats {
   return {
     connections: 0,
-    accepted: 0,
-    pendingUpgrades: 0,
+    pendingAdmissions: 0,
+    connectionsOpened: 0,
+    connectionsRefused: { AUTH_FAILED: 0, AUTH_RATE_LIMITED: 0, PRO_REQUIRED: 0, CONNECTION_LIMIT: 0, SERVICE_UNAVAILABLE: 0 },
+    connectionsClosed: { auth_failed: 0, try_again_later: 0, limit_exceeded: 0, slow_consumer: 0, shutdown: 0 },
     subscriptions: 0,
     streams: 0,
     slowClients: 0,
-    refusals: { AUTH_FAILED: 0, AUTH_RATE_LIMITED: 0, CONNECTION_LIMIT: 0, SERVICE_UNAVAILABLE: 0 },
     errors: {},
-    serverCloses: {},
     messagesSent: 0,
     bytesSent: 0,
     sent: { chart: { messages: 0, bytes: 0 }, control: { messages: 0, bytes: 0 } },
     conflatedUpdates: 0,
     resyncs: 0,
     incompleteCatchUps: 0,
-    slowCloses: 0,
     peakBufferedBytes: 0,
     droppedEnvelopes: 0,
   };

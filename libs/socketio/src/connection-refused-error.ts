@@ -1,16 +1,11 @@
-/**
- * Why `/api-ws` refused a connection (`err.data.code` on the client). The first four are
- * registered in @mdg/model's ERROR_CODES; SERVICE_UNAVAILABLE (key store or connection
- * registry unreachable: retry later, the key itself may be fine) is specific to this adapter.
- */
-export type RefusalCode = 'AUTH_FAILED' | 'AUTH_RATE_LIMITED' | 'PRO_REQUIRED' | 'CONNECTION_LIMIT' | 'SERVICE_UNAVAILABLE';
-
-export const REFUSAL_CODES: readonly RefusalCode[] = ['AUTH_FAILED', 'AUTH_RATE_LIMITED', 'PRO_REQUIRED', 'CONNECTION_LIMIT', 'SERVICE_UNAVAILABLE'];
+import type { Refusal, RefusalCode } from '@mdg/edge';
 
 /**
  * The exact `connect_error` messages of PROTOCOL.md section A. A rate-limited address gets the
  * documented `Authentication failed` too (clients written for the base protocol know only
- * that one); the code tells the two apart.
+ * that one); `err.data.code` (AUTH_RATE_LIMITED, with `retryAfterMs`) tells the two apart.
+ * SERVICE_UNAVAILABLE (key store or connection registry unreachable: retry later, the key
+ * itself may be fine) is not in the base protocol.
  */
 const MESSAGES: Readonly<Record<RefusalCode, string>> = {
   AUTH_FAILED: 'Authentication failed',
@@ -31,14 +26,13 @@ export interface RefusalData {
  * and `data` to the client as its `connect_error`.
  */
 export class ConnectionRefusedError extends Error {
+  readonly code: RefusalCode;
   readonly data: RefusalData;
 
-  constructor(
-    readonly code: RefusalCode,
-    retryAfterMs?: number,
-  ) {
-    super(MESSAGES[code]);
+  constructor(refusal: Refusal) {
+    super(MESSAGES[refusal.code]);
     this.name = new.target.name;
-    this.data = retryAfterMs === undefined ? { code } : { code, retryAfterMs };
+    this.code = refusal.code;
+    this.data = refusal.code === 'AUTH_RATE_LIMITED' ? { code: refusal.code, retryAfterMs: refusal.retryAfterMs } : { code: refusal.code };
   }
 }

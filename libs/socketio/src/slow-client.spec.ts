@@ -30,7 +30,7 @@ describe('slow consumers on /api-ws', () => {
 
   it('a client that stops reading is closed once its backlog passes the hard limit; others keep receiving', async () => {
     harness = await GatewayHarness.start({
-      gateway: { maxBackpressureBytes: 1 * MiB, slowClientHardLimitBytes: 256 * 1024, slowClientCheckIntervalMs: 20 },
+      gateway: { maxBackpressureBytes: 1 * MiB, hardBackpressureBytes: 256 * 1024, slowCheckIntervalMs: 20 },
     });
     const stalled = await RawEngineIoClient.connect(harness.port, '/api-ws', { apiKey: await harness.createKey('slow-user') });
     raw = stalled;
@@ -44,13 +44,13 @@ describe('slow consumers on /api-ws', () => {
     // Flood until the check closes the stalled client: the kernel socket buffers absorb an
     // unknown amount first, so the flood is open-ended (capped at 200 MB to fail, not hang).
     let rounds = 0;
-    while (harness.gateway.stats().slowClientCloses === 0 && rounds < 1000) {
+    while (harness.gateway.stats().connectionsClosed.slow_consumer === 0 && rounds < 1000) {
       for (let index = 0; index < 20; index++) harness.publish('BTC', { padding: PADDING } as Partial<PriceUpdate>);
       harness.publish('ETH', { price: rounds });
       rounds += 1;
       await pause(5);
     }
-    expect(harness.gateway.stats()).toMatchObject({ slowClientCloses: 1, connections: 1 });
+    expect(harness.gateway.stats()).toMatchObject({ connectionsClosed: { slow_consumer: 1 }, connections: 1 });
 
     harness.publish('ETH', { price: -1 });
     await log.untilMarker('ETH', -1);
@@ -66,7 +66,7 @@ describe('slow consumers on /api-ws', () => {
   it('updates uWS drops past maxBackpressure reach the client as a seq jump, never out of order', async () => {
     harness = await GatewayHarness.start({
       // The slow-client check is kept out of the way so uWS's own limit acts alone.
-      gateway: { maxBackpressureBytes: 64 * 1024, slowClientHardLimitBytes: 32 * 1024, slowClientCheckIntervalMs: 3_600_000 },
+      gateway: { maxBackpressureBytes: 64 * 1024, hardBackpressureBytes: 32 * 1024, slowCheckIntervalMs: 3_600_000 },
     });
     const stalled = await RawEngineIoClient.connect(harness.port, '/api-ws', { apiKey: await harness.createKey('slow-user') });
     raw = stalled;
@@ -95,6 +95,6 @@ describe('slow consumers on /api-ws', () => {
     expect(seqs.at(-1)).toBe(total);
     expect(seqs.length).toBeLessThan(total);
     for (let index = 1; index < seqs.length; index++) expect(seqs[index]!).toBeGreaterThan(seqs[index - 1]!);
-    expect(harness.gateway.stats().slowClientCloses).toBe(0);
+    expect(harness.gateway.stats().connectionsClosed.slow_consumer).toBe(0);
   });
 });

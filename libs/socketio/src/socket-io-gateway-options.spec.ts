@@ -8,11 +8,11 @@ describe('resolveSocketIoGatewayOptions', () => {
       namespace: '/api-ws',
       path: '/socket.io/',
       serveClient: true,
-      maxConnectionsPerUser: 2,
+      maxConnectionsPerPlan: { free: 2, pro: 2 },
       connectionPool: 'api-ws',
       maxBackpressureBytes: 4 * 1024 * 1024,
-      slowClientHardLimitBytes: 1024 * 1024,
-      slowClientCheckIntervalMs: 250,
+      hardBackpressureBytes: 1024 * 1024,
+      slowCheckIntervalMs: 250,
       maxSymbolsPerMessage: 100,
       maxInboundMessageBytes: 16 * 1024,
       inboundMessagesPerSecond: 20,
@@ -27,15 +27,15 @@ describe('resolveSocketIoGatewayOptions', () => {
   it('lists every problem at once', () => {
     let caught: unknown;
     try {
-      resolveSocketIoGatewayOptions({ maxConnectionsPerUser: 0, maxBackpressureBytes: 1000, slowClientHardLimitBytes: 1000, namespace: 'api-ws', maxSymbolsPerMessage: 1.5 });
+      resolveSocketIoGatewayOptions({ maxConnectionsPerPlan: { free: 2, pro: -1 }, maxBackpressureBytes: 1000, hardBackpressureBytes: 1000, namespace: 'api-ws', maxSymbolsPerMessage: 1.5 });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(InvalidConfigError);
     expect((caught as InvalidConfigError).problems).toEqual([
-      'maxConnectionsPerUser must be a positive integer, got 0',
+      'maxConnectionsPerPlan.pro must be an integer ≥ 0, got -1',
       'maxSymbolsPerMessage must be a positive integer, got 1.5',
-      'slowClientHardLimitBytes (1000) must be below maxBackpressureBytes (1000): uWS stops buffering at maxBackpressure',
+      'hardBackpressureBytes (1000) must be below maxBackpressureBytes (1000): uWS stops buffering at maxBackpressure',
       'namespace must look like /api-ws, got "api-ws"',
     ]);
   });

@@ -1,3 +1,5 @@
+import type { Plan } from '@mdg/auth';
+import { systemIntervalTimer, type IntervalTimer } from '@mdg/feeds';
 import { InvalidConfigError, systemClock, type Clock } from '@mdg/model';
 import type { Socket } from 'socket.io';
 
@@ -9,8 +11,11 @@ export interface SocketIoGatewayOptions {
   path?: string;
   /** Serve the browser client bundle under `<path>socket.io.min.js` (for the dashboard). Default true. */
   serveClient?: boolean;
-  /** Live connections per user, counted cluster-wide through the ConnectionRegistry. Default 2. */
-  maxConnectionsPerUser?: number;
+  /**
+   * Live connections per user, by plan, counted cluster-wide through the ConnectionRegistry.
+   * Default `{ free: 2, pro: 2 }` (PROTOCOL.md A: 2; only an active Pro plan is admitted at all).
+   */
+  maxConnectionsPerPlan?: Readonly<Record<Plan, number>>;
   /** ConnectionRegistry pool the leases are taken in. Default `api-ws`. */
   connectionPool?: string;
   /**
@@ -23,9 +28,9 @@ export interface SocketIoGatewayOptions {
    * long-polling) at a check is closed; the stock client reconnects by itself. Must be below
    * `maxBackpressureBytes`, otherwise uWS would drop before it could ever be reached. Default 1 MiB.
    */
-  slowClientHardLimitBytes?: number;
+  hardBackpressureBytes?: number;
   /** Period of the slow-client check. Default 250 ms. */
-  slowClientCheckIntervalMs?: number;
+  slowCheckIntervalMs?: number;
   /** Most symbols one `subscribe`/`unsubscribe` may carry. Default 100. */
   maxSymbolsPerMessage?: number;
   /** Largest inbound message (Engine.IO `maxHttpBufferSize`, uWS `maxPayloadLength`), bytes. Default 16 KiB. */
@@ -47,10 +52,10 @@ export interface SocketIoGatewayOptions {
    * (`socket.handshake.address`); behind a trusted proxy pass one that reads X-Forwarded-For.
    */
   remoteAddress?: (socket: Socket) => string;
-  /** Background failures that do not concern one client's request (key store down, lease release failed). Default: process.emitWarning. */
-  onError?: (error: Error) => void;
   /** Time source of the inbound rate limiter. Default: the system clock. */
   clock?: Clock;
+  /** Runs the periodic slow-client check (every slowCheckIntervalMs). Default: setInterval. */
+  timer?: IntervalTimer;
   /** Benchmarks only: price updates also carry `t` (envelope.acceptedAt) and `tp` (publishedAt). Default false. */
   benchStamp?: boolean;
 }
@@ -63,21 +68,17 @@ function defaultRemoteAddress(socket: Socket): string {
   return socket.handshake.address || 'unknown';
 }
 
-function defaultOnError(error: Error): void {
-  process.emitWarning(error.message, 'SocketIoPriceGateway');
-}
-
 /** Fills in the defaults and validates; throws InvalidConfigError listing every problem at once. */
 export function resolveSocketIoGatewayOptions(options: SocketIoGatewayOptions = {}): ResolvedSocketIoGatewayOptions {
   const resolved: Required<SocketIoGatewayOptions> = {
     namespace: options.namespace ?? '/api-ws',
     path: options.path ?? '/socket.io/',
     serveClient: options.serveClient ?? true,
-    maxConnectionsPerUser: options.maxConnectionsPerUser ?? 2,
+    maxConnectionsPerPlan: Object.freeze({ ...(options.maxConnectionsPerPlan ?? { free: 2, pro: 2 }) }),
     connectionPool: options.connectionPool ?? 'api-ws',
     maxBackpressureBytes: options.maxBackpressureBytes ?? 4 * MiB,
-    slowClientHardLimitBytes: options.slowClientHardLimitBytes ?? 1 * MiB,
-    slowClientCheckIntervalMs: options.slowClientCheckIntervalMs ?? 250,
+    hardBackpressureBytes: options.hardBackpressureBytes ?? 1 * MiB,
+    slowCheckIntervalMs: options.slowCheckIntervalMs ?? 250,
     maxSymbolsPerMessage: options.maxSymbolsPerMessage ?? 100,
     maxInboundMessageBytes: options.maxInboundMessageBytes ?? 16 * 1024,
     inboundMessagesPerSecond: options.inboundMessagesPerSecond ?? 20,
@@ -86,18 +87,21 @@ export function resolveSocketIoGatewayOptions(options: SocketIoGatewayOptions = 
     pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     remoteAddress: options.remoteAddress ?? defaultRemoteAddress,
-    onError: options.onError ?? defaultOnError,
     clock: options.clock ?? systemClock,
+    timer: options.timer ?? systemIntervalTimer,
     benchStamp: options.benchStamp ?? false,
   };
   const problems: string[] = [];
   const positiveInteger = (name: keyof SocketIoGatewayOptions, value: number): void => {
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a positive integer, got ${value}`);
   };
-  positiveInteger('maxConnectionsPerUser', resolved.maxConnectionsPerUser);
+  for (const plan of ['free', 'pro'] as const) {
+    const limit = resolved.maxConnectionsPerPlan[plan];
+    if (!Number.isInteger(limit) || limit < 0) problems.push(`maxConnectionsPerPlan.${plan} must be an integer ≥ 0, got ${String(limit)}`);
+  }
   positiveInteger('maxBackpressureBytes', resolved.maxBackpressureBytes);
-  positiveInteger('slowClientHardLimitBytes', resolved.slowClientHardLimitBytes);
-  positiveInteger('slowClientCheckIntervalMs', resolved.slowClientCheckIntervalMs);
+  positiveInteger('hardBackpressureBytes', resolved.hardBackpressureBytes);
+  positiveInteger('slowCheckIntervalMs', resolved.slowCheckIntervalMs);
   positiveInteger('maxSymbolsPerMessage', resolved.maxSymbolsPerMessage);
   positiveInteger('maxInboundMessageBytes', resolved.maxInboundMessageBytes);
   positiveInteger('inboundMessagesPerSecond', resolved.inboundMessagesPerSecond);
@@ -105,16 +109,17 @@ export function resolveSocketIoGatewayOptions(options: SocketIoGatewayOptions = 
   positiveInteger('pingIntervalMs', resolved.pingIntervalMs);
   positiveInteger('pingTimeoutMs', resolved.pingTimeoutMs);
   positiveInteger('connectTimeoutMs', resolved.connectTimeoutMs);
-  if (resolved.slowClientHardLimitBytes >= resolved.maxBackpressureBytes) {
+  if (resolved.hardBackpressureBytes >= resolved.maxBackpressureBytes) {
     problems.push(
-      `slowClientHardLimitBytes (${resolved.slowClientHardLimitBytes}) must be below maxBackpressureBytes (${resolved.maxBackpressureBytes}): uWS stops buffering at maxBackpressure`,
+      `hardBackpressureBytes (${resolved.hardBackpressureBytes}) must be below maxBackpressureBytes (${resolved.maxBackpressureBytes}): uWS stops buffering at maxBackpressure`,
     );
   }
   if (!/^\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(resolved.namespace)) problems.push(`namespace must look like /api-ws, got ${JSON.stringify(resolved.namespace)}`);
   if (!/^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/.test(resolved.path)) problems.push(`path must look like /socket.io/, got ${JSON.stringify(resolved.path)}`);
   if (typeof resolved.connectionPool !== 'string' || resolved.connectionPool === '') problems.push('connectionPool must be a non-empty string');
   if (typeof resolved.remoteAddress !== 'function') problems.push('remoteAddress must be a function');
-  if (typeof resolved.onError !== 'function') problems.push('onError must be a function');
+  if (typeof resolved.clock?.now !== 'function') problems.push('clock must have a now() method');
+  if (typeof resolved.timer?.every !== 'function') problems.push('timer must have an every() method');
   if (typeof resolved.benchStamp !== 'boolean') problems.push('benchStamp must be a boolean');
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return Object.freeze(resolved);

@@ -1,36 +1,27 @@
-import type { RefusalCode } from './connection-refused-error';
+import type { EdgeConnectionStats } from '@mdg/edge';
 
 /** The server → client events of `/api-ws` (a fixed set: metrics use it as a label). */
 export type SocketIoEvent = 'initial-prices' | 'price-update';
 
-/** Counters of one SocketIoPriceGateway since it was constructed (gauges where noted). */
-export interface SocketIoGatewayStats {
-  /** Gauge: authenticated sockets connected now. */
-  connections: number;
+/**
+ * Counters of one SocketIoPriceGateway since it was constructed (gauges where noted). The
+ * connection counters are named as on every edge endpoint; server closes are counted by
+ * meaning: `auth_failed` (revoked key, plan change), `try_again_later` (lost slot lease),
+ * `limit_exceeded` (inbound flood), `slow_consumer`, `shutdown`.
+ */
+export interface SocketIoGatewayStats extends EdgeConnectionStats {
   /** Gauge: Engine.IO connections now, authenticated or not (handshaking, refused, in the auth middleware). */
   engineConnections: number;
-  /** Connections admitted. */
-  accepted: number;
-  /** Connections refused, by the `err.data.code` the client got. */
-  refusals: Record<RefusalCode, number>;
   /** `subscribe`/`unsubscribe` payloads of the wrong shape (answered INVALID_PAYLOAD). */
   badPayloads: number;
   /** `subscribe`/`unsubscribe` naming an unsupported symbol (answered UNKNOWN_SYMBOL, nothing changed). */
   unknownSymbols: number;
   /** Inbound messages dropped by the per-connection rate limit. */
   rateLimited: number;
-  /** Connections closed because they flooded inbound messages. */
-  floodCloses: number;
-  /** Connections closed because too much waited to be sent to them. */
-  slowClientCloses: number;
-  /** Connections closed because their connection-registry lease expired. */
-  leaseLostCloses: number;
-  /** Connections closed by `disconnectKey` (revocation). */
-  revokedCloses: number;
   /** Price envelopes broadcast (one per update, whatever the number of recipients). */
   updatesBroadcast: number;
   /** Price envelopes ignored because their payload was not a MarketUpdate. */
-  invalidEnvelopes: number;
+  droppedEnvelopes: number;
   /** `initial-prices` plus `price-update` messages handed to the transport (recipients counted at publish time). */
   messagesSent: number;
   /** Gauge: (connection, symbol) pairs delivered now (a connection that never subscribed counts all 20). */

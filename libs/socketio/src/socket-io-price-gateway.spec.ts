@@ -1,4 +1,4 @@
-import { AuthAttemptLimiter, MemoryConnectionRegistry, MemoryKeyStore, MemoryLeaseTable, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
+import { AuthAttemptLimiter, hashApiKey, MemoryConnectionRegistry, MemoryKeyStore, MemoryLeaseTable, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
 import { ManualClock, PRICE_SYMBOLS } from '@mdg/model';
 import { io } from 'socket.io-client';
 import type { PriceUpdate } from './price-update';
@@ -42,7 +42,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const update = nextEvent<PriceUpdate>(socket, 'price-update');
       harness.publish('BTC', { price: 87300 });
       expect(await update).toEqual({ symbol: 'BTC', price: 87300, volume: 1_000_000, timestamp: 1_775_001_600, change: 1, changePercent: 1, seq: 2 });
-      expect(harness.gateway.stats()).toMatchObject({ connections: 1, accepted: 1, updatesBroadcast: 1 });
+      expect(harness.gateway.stats()).toMatchObject({ connections: 1, connectionsOpened: 1, updatesBroadcast: 1 });
     });
 
     it('initial-prices is an empty array before any price exists, and lists every priced symbol in documented order', async () => {
@@ -112,7 +112,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       harness = await GatewayHarness.start();
       const refusal = await refused(harness.connect(apiKey));
       expect(refusal).toEqual({ message: 'Authentication failed', data: { code: 'AUTH_FAILED' } });
-      expect(harness.gateway.stats().refusals.AUTH_FAILED).toBe(1);
+      expect(harness.gateway.stats().connectionsRefused.AUTH_FAILED).toBe(1);
       expect(harness.gateway.stats().connections).toBe(0);
     });
 
@@ -129,7 +129,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const lapsed = await harness.createKey('lapsed-user', 'pro', false);
       expect(await refused(harness.connect(free))).toEqual({ message: 'Pro subscription required', data: { code: 'PRO_REQUIRED' } });
       expect(await refused(harness.connect(lapsed))).toEqual({ message: 'Pro subscription required', data: { code: 'PRO_REQUIRED' } });
-      expect(harness.gateway.stats().refusals).toMatchObject({ PRO_REQUIRED: 2, AUTH_FAILED: 0 });
+      expect(harness.gateway.stats().connectionsRefused).toMatchObject({ PRO_REQUIRED: 2, AUTH_FAILED: 0 });
     });
 
     it('a third connection of a user → Connection limit exceeded; a disconnect frees the slot', async () => {
@@ -150,7 +150,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const third = harness.connect(apiKey);
       await connected(third);
       expect(await harness.connections.count('user-1', 'api-ws')).toBe(2);
-      expect(harness.gateway.stats().refusals.CONNECTION_LIMIT).toBe(1);
+      expect(harness.gateway.stats().connectionsRefused.CONNECTION_LIMIT).toBe(1);
     });
 
     it('the limit holds across gateway nodes sharing the registry state', async () => {
@@ -178,7 +178,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const limited = await refused(harness.connect(good));
       expect(limited.message).toBe('Authentication failed');
       expect(limited.data).toEqual({ code: 'AUTH_RATE_LIMITED', retryAfterMs: 30_000 });
-      expect(harness.gateway.stats().refusals).toMatchObject({ AUTH_FAILED: 2, AUTH_RATE_LIMITED: 1 });
+      expect(harness.gateway.stats().connectionsRefused).toMatchObject({ AUTH_FAILED: 2, AUTH_RATE_LIMITED: 1 });
       clock.advance(30_000);
       await connected(harness.connect(good));
     });
@@ -195,7 +195,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const flakyRegistry: ConnectionRegistry = Object.assign(Object.create(registry) as ConnectionRegistry, {
         acquire: (userId: string, pool: string, limit: number) => (registryDown ? Promise.reject(new Error('registry timeout')) : registry.acquire(userId, pool, limit)),
       });
-      harness = await GatewayHarness.start({ keyStore: flakyStore, connections: flakyRegistry, gateway: { onError: (error) => errors.push(error) } });
+      harness = await GatewayHarness.start({ keyStore: flakyStore, connections: flakyRegistry, onError: (error) => errors.push(error) });
       const apiKey = await store.create({ userId: 'user-1', plan: 'pro' }).then((created) => created.apiKey);
 
       storeDown = true;
@@ -210,7 +210,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
         'key store lookup failed; connection refused: ECONNREFUSED keys backend',
         'connection registry failed; connection refused: registry timeout',
       ]);
-      expect(harness.gateway.stats().refusals.SERVICE_UNAVAILABLE).toBe(2);
+      expect(harness.gateway.stats().connectionsRefused.SERVICE_UNAVAILABLE).toBe(2);
       // A store outage is not the client's fault: it does not count towards the auth rate limit.
       expect(harness.authLimiter.size).toBe(0);
     });
@@ -233,10 +233,10 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       leaving.close();
       await eventually(() => harness.gateway.stats().engineConnections === 0, { what: 'the server to see the client gone' });
       gate.resolve();
-      await eventually(async () => harness.gateway.stats().accepted === 0 && (await harness.connections.count('user-1', 'api-ws')) === 0 && verifying === 1, { what: 'no slot held' });
+      await eventually(async () => harness.gateway.stats().connectionsOpened === 0 && (await harness.connections.count('user-1', 'api-ws')) === 0 && verifying === 1, { what: 'no slot held' });
       // Both slots are free: two clients get in.
       await Promise.all([connected(harness.connect(apiKey)), connected(harness.connect(apiKey))]);
-      expect(harness.gateway.stats()).toMatchObject({ accepted: 2, connections: 2, engineConnections: 2 });
+      expect(harness.gateway.stats()).toMatchObject({ connectionsOpened: 2, connections: 2, engineConnections: 2 });
     });
 
     it('close() during an admission waits for it, and the slot it took is released', async () => {
@@ -263,7 +263,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       gate.resolve();
       await closing;
       expect(await registry.count('user-1', 'api-ws')).toBe(0);
-      expect(harness.gateway.stats()).toMatchObject({ accepted: 0, connections: 0, engineConnections: 0 });
+      expect(harness.gateway.stats()).toMatchObject({ connectionsOpened: 0, connections: 0, engineConnections: 0 });
       expect(everConnected).toBe(false);
     });
 
@@ -364,7 +364,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       harness.publish('ETH', { price: 99 });
       await log.untilMarker('ETH', 99);
       expect(log.symbols()).toEqual(['ETH']);
-      expect(harness.gateway.stats()).toMatchObject({ invalidEnvelopes: 2, updatesBroadcast: 1 });
+      expect(harness.gateway.stats()).toMatchObject({ droppedEnvelopes: 2, updatesBroadcast: 1 });
     });
 
     it('seq is present and rises by 1 per update of each symbol', async () => {
@@ -441,7 +441,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const disconnected = nextEvent<string>(client, 'disconnect');
       for (let index = 0; index < 3; index++) client.emit('subscribe', { symbols: ['BTC'] });
       expect(await disconnected).toBe('io server disconnect');
-      expect(harness.gateway.stats()).toMatchObject({ rateLimited: 2, floodCloses: 1, connections: 0 });
+      expect(harness.gateway.stats()).toMatchObject({ rateLimited: 2, connectionsClosed: { limit_exceeded: 1 }, connections: 0 });
     });
   });
 
@@ -454,13 +454,12 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const revoked = harness.connect(revokedKey);
       const kept = [harness.connect(sameUserOtherKey), harness.connect(otherUser)];
       await Promise.all([revoked, ...kept].map((client) => connected(client)));
-      const record = await harness.keyStore.revoke(revokedKey);
-
+      // Called directly (the key store's own revocation events do the same: see edge-session-changes.spec.ts).
       const disconnected = nextEvent<string>(revoked, 'disconnect');
-      expect(harness.gateway.disconnectKey(record!.keyHash)).toBe(1);
+      expect(harness.gateway.disconnectKey(hashApiKey(revokedKey))).toBe(1);
       expect(await disconnected).toBe('io server disconnect');
       expect(kept.every((client) => client.connected)).toBe(true);
-      expect(harness.gateway.stats()).toMatchObject({ connections: 2, revokedCloses: 1 });
+      expect(harness.gateway.stats()).toMatchObject({ connections: 2, connectionsClosed: { auth_failed: 1 } });
       await eventually(async () => (await harness.connections.count('user-1', 'api-ws')) === 1, { what: 'the revoked slot to be released' });
       expect(harness.gateway.disconnectKey('0'.repeat(64))).toBe(0);
     });
@@ -499,7 +498,7 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       clock.advance(1001);
       registry.renewHeldLeases();
       expect(await disconnected).toBe('transport close');
-      expect(harness.gateway.stats()).toMatchObject({ leaseLostCloses: 1, connections: 0 });
+      expect(harness.gateway.stats()).toMatchObject({ connectionsClosed: { try_again_later: 1 }, connections: 0 });
     });
 
     it('close() disconnects every client, releases the leases, detaches from the hub, and leaves the app serving', async () => {

@@ -39,7 +39,7 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
         if (apiKey !== undefined) expect(error.message).not.toContain(apiKey);
       }
       await expect((await harness.connect(undefined)).closed).resolves.toEqual({ code: 4401, reason: 'Authentication failure' });
-      expect(harness.endpoint.stats()).toMatchObject({ connections: 0, refusals: { AUTH_FAILED: 5 } });
+      expect(harness.endpoint.stats()).toMatchObject({ connections: 0, connectionsRefused: { AUTH_FAILED: 5 } });
       expect(harness.errors).toEqual([]);
     });
 
@@ -75,7 +75,7 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
       const again = await harness.connectReady(apiKey);
       again.send({ type: 'ping' });
       expect((await again.nextJson()).type).toBe('pong');
-      expect(harness.endpoint.stats()).toMatchObject({ connections: 5, refusals: { CONNECTION_LIMIT: 1 } });
+      expect(harness.endpoint.stats()).toMatchObject({ connections: 5, connectionsRefused: { CONNECTION_LIMIT: 1 } });
     });
 
     it('disconnectKey closes every connection of the key with "API key revoked" and 4401, and frees everything', async () => {
@@ -116,7 +116,7 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
       const error = await expectRefused(client, 'SERVICE_UNAVAILABLE', 1013);
       expect(error.message).toBe('Service unavailable: the API key could not be checked; retry later');
       expect(harness.errors).toHaveLength(1);
-      expect(harness.endpoint.stats().refusals.SERVICE_UNAVAILABLE).toBe(1);
+      expect(harness.endpoint.stats().connectionsRefused.SERVICE_UNAVAILABLE).toBe(1);
       // Not counted as a failed guess.
       expect(harness.authLimiter.size).toBe(0);
     });
@@ -141,7 +141,7 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
       await closed;
       await new Promise((resolve) => setTimeout(resolve, 50)); // let uWS notice the abort
       release();
-      await eventually(() => harness.endpoint.stats().pendingUpgrades === 0, { what: 'the upgrade to finish' });
+      await eventually(() => harness.endpoint.stats().pendingAdmissions === 0, { what: 'the upgrade to finish' });
       await eventually(async () => (await harness.connections.count('impatient', 'chart-live')) === 0, { what: 'the slot release' });
       expect(harness.endpoint.stats().connections).toBe(0);
       // The aborted response was never touched (uWS would have thrown).
@@ -177,8 +177,8 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
       const client = await harness.connect(apiKey);
       const error = await expectRefused(client, 'SERVICE_UNAVAILABLE', 1013);
       expect(error.message).toBe('Service unavailable: the connection could not be registered; retry later');
-      expect(harness.errors.map((reported) => reported.message)).toEqual(['chart-live: connection registry unavailable: registry down']);
-      expect(harness.endpoint.stats().refusals.SERVICE_UNAVAILABLE).toBe(1);
+      expect(harness.errors.map((reported) => reported.message)).toEqual(['connection registry failed; connection refused: registry down']);
+      expect(harness.endpoint.stats().connectionsRefused.SERVICE_UNAVAILABLE).toBe(1);
     });
 
     it('close() ends every connection with 1001, answers later upgrades with 503, and releases everything', async () => {
@@ -203,10 +203,11 @@ describe('ChartLiveEndpoint: authentication and connection limits', () => {
     for (let i = 0; i < 2; i++) await expectRefused(await harness.connect('ci_live_' + 'D'.repeat(32)), 'AUTH_FAILED', 4401);
     const verify = jest.spyOn(harness.keyStore, 'verify');
     const blocked = await harness.connect(valid);
-    const error = await expectRefused(blocked, 'AUTH_RATE_LIMITED', 4401);
-    expect(error.message).toMatch(/^Authentication failure: too many failed attempts from this address; retry in \d+ s$/);
+    // Limited, not unauthenticated: 4429 (retry after a pause), never 4401 (never retry with that key).
+    const error = await expectRefused(blocked, 'AUTH_RATE_LIMITED', 4429);
+    expect(error.message).toMatch(/^Too many failed authentication attempts from this address; retry in \d+ s$/);
     expect(verify).not.toHaveBeenCalled();
-    expect(harness.endpoint.stats().refusals).toMatchObject({ AUTH_FAILED: 3, AUTH_RATE_LIMITED: 1 });
+    expect(harness.endpoint.stats().connectionsRefused).toMatchObject({ AUTH_FAILED: 3, AUTH_RATE_LIMITED: 1 });
   });
 
   it('applies the per-plan connection limits', async () => {

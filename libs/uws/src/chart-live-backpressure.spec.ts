@@ -95,7 +95,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     const stats = harness.endpoint.stats();
     // Every update it did not get is accounted for as conflated: nothing vanished silently.
     expect(stats.conflatedUpdates).toBe(published.length - slowSeqs.length);
-    expect(stats).toMatchObject({ resyncs: 1, slowCloses: 0, incompleteCatchUps: 0, connections: 2 + idleConnections });
+    expect(stats).toMatchObject({ resyncs: 1, connectionsClosed: { slow_consumer: 0 }, incompleteCatchUps: 0, connections: 2 + idleConnections });
     // Bounded: the server never buffered much more than the soft limit for anyone.
     expect(stats.peakBufferedBytes).toBeLessThan(SOFT + 64 * 1024);
     expect(slow.isClosed).toBe(false);
@@ -117,7 +117,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
       if (published.length > MAX_ENVELOPES) throw new Error('the paused client was never found slow');
       await publishBatch(BATCH);
     }
-    await eventually(() => harness.endpoint.stats().slowCloses === 1, { what: 'the slow client to be closed' });
+    await eventually(() => harness.endpoint.stats().connectionsClosed.slow_consumer === 1, { what: 'the slow client to be closed' });
     slow.resume();
     expect(await slow.closed).toEqual({ code: 4008, reason: 'Slow consumer' });
     // What it did get is a prefix of the stream, in order, nothing dropped in between.
@@ -127,7 +127,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     await publishBatch(10);
     expect(seqsOf(normal)).toEqual(published.map((envelope) => envelope.seq));
     const stats = harness.endpoint.stats();
-    expect(stats).toMatchObject({ connections: 1, slowClients: 0, slowCloses: 1, subscriptions: 1, serverCloses: { 4008: 1 } });
+    expect(stats).toMatchObject({ connections: 1, slowClients: 0, subscriptions: 1, connectionsClosed: { slow_consumer: 1 } });
     expect(stats.peakBufferedBytes).toBeLessThan(SOFT + 64 * 1024);
     await eventually(async () => (await harness.connections.count(slowKeyUser, 'chart-live')) === 1, { what: 'the slow client slot release' });
   });
@@ -135,13 +135,13 @@ describe('ChartLiveEndpoint: slow consumers', () => {
   it('closes a client whose replies pile up above the hard limit with 4008, and the close frame still arrives', async () => {
     const hard = 256 * 1024;
     harness = await ChartLiveHarness.start({
-      options: { softBackpressureBytes: 64 * 1024, hardBackpressureBytes: hard, maxInboundPerSecond: 1_000_000 },
+      options: { softBackpressureBytes: 64 * 1024, hardBackpressureBytes: hard, inboundMessagesPerSecond: 1_000_000 },
     });
     const client = await harness.connectReady();
     client.pause();
     const id = 'i'.repeat(128);
     // Pongs it never reads: first the kernel buffers fill, then uWS's, up to the hard limit.
-    for (let sent = 0; harness.endpoint.stats().slowCloses === 0; sent += 1000) {
+    for (let sent = 0; harness.endpoint.stats().connectionsClosed.slow_consumer === 0; sent += 1000) {
       if (sent > 400_000) throw new Error('the hard limit was never reached');
       for (let i = 0; i < 1000; i++) client.send({ type: 'ping', id });
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -32,7 +32,7 @@ describe('ChartLiveEndpoint: delivery observer and sent counters', () => {
     const texts = [await a.next(), await b.next()];
     expect(texts[0]).toBe(texts[1]);
     expect(deliveries).toEqual([{ protocol: 'chart-live', envelope: first, recipients: 2, bytes: Buffer.byteLength(texts[0]!) }]);
-    expect(harness.endpoint.stats()).toMatchObject({ accepted: 2, sent: { chart: { messages: 2, bytes: 2 * Buffer.byteLength(texts[0]!) } } });
+    expect(harness.endpoint.stats()).toMatchObject({ connectionsOpened: 2, sent: { chart: { messages: 2, bytes: 2 * Buffer.byteLength(texts[0]!) } } });
   });
 
   it('splits messages and bytes into chart events and control messages, the late joiner\'s current candle included', async () => {

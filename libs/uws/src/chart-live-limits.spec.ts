@@ -36,7 +36,7 @@ describe('ChartLiveEndpoint: per-connection limits', () => {
     const replies = ws.texts.slice(1).map((text) => JSON.parse(text));
     expect(replies.filter((reply) => reply.type === 'pong')).toHaveLength(10);
     expect(replies.at(-1)).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
-    expect(harness.endpoint.stats().serverCloses[4429]).toBe(1);
+    expect(harness.endpoint.stats().connectionsClosed.limit_exceeded).toBe(1);
   });
 
   it('closes a connection over budget for three consecutive seconds with 4429', async () => {
@@ -52,7 +52,7 @@ describe('ChartLiveEndpoint: per-connection limits', () => {
   });
 
   it('refuses the 51st subscription with TOO_MANY_SUBSCRIPTIONS, and accepts one again after an unsubscribe', async () => {
-    harness = await ChartLiveHarness.start({ options: { maxInboundPerSecond: 1000 } });
+    harness = await ChartLiveHarness.start({ options: { inboundMessagesPerSecond: 1000 } });
     const ws = await harness.connectReady();
     const streams = harness.registry.tokens().flatMap((token) => TIMEFRAMES.map((timeframe) => ({ tokenAddress: token.tokenAddress, timeframe })));
     expect(streams.length).toBeGreaterThan(51);
@@ -92,7 +92,7 @@ describe('ChartLiveEndpoint: per-connection limits', () => {
   });
 
   it('serves every supported timeframe with buckets aligned to it', async () => {
-    harness = await ChartLiveHarness.start({ options: { maxInboundPerSecond: 100 } });
+    harness = await ChartLiveHarness.start({ options: { inboundMessagesPerSecond: 100 } });
     const ws = await harness.connectReady();
     const token = harness.token(6);
     for (const timeframe of TIMEFRAMES) {

@@ -51,8 +51,10 @@ describe('chart-live messages', () => {
       expect(error.message.startsWith(ERROR_PREFIXES[code])).toBe(true);
     }
     expect(chartLiveErrors.missingToken().message).toBe('Missing tokenAddress in subscription message');
-    // Authentication-related refusals with their own codes still read as authentication failures.
-    expect(chartLiveErrors.authRateLimited(1500).message.startsWith('Authentication failure')).toBe(true);
+    // A rate-limited login is not an authentication failure (the key may be fine; 4429 says retry later),
+    // so it does not carry the prefix documented clients treat as final. An inactive plan does.
+    expect(chartLiveErrors.authRateLimited(1500).message.startsWith('Authentication failure')).toBe(false);
+    expect(chartLiveErrors.planInactive()).toEqual({ code: 'AUTH_FAILED', message: 'Authentication failure: the plan of this API key is inactive' });
     expect(chartLiveErrors.serviceUnavailable('the API key could not be checked')).toEqual({
       code: 'SERVICE_UNAVAILABLE',
       message: 'Service unavailable: the API key could not be checked; retry later',
@@ -71,6 +73,9 @@ describe('chart-live messages', () => {
     const all = [
       chartLiveErrors.missingApiKey(),
       chartLiveErrors.authRateLimited(1),
+      chartLiveErrors.planInactive(),
+      chartLiveErrors.proRequired(),
+      chartLiveErrors.shuttingDown(),
       chartLiveErrors.serviceUnavailable('x'),
       chartLiveErrors.connectionLimit(5),
       chartLiveErrors.invalidJson(),

@@ -14,6 +14,7 @@ export type ChartLiveErrorCode = Extract<
   ErrorCode,
   | 'AUTH_FAILED'
   | 'AUTH_RATE_LIMITED'
+  | 'PRO_REQUIRED'
   | 'SERVICE_UNAVAILABLE'
   | 'CONNECTION_LIMIT'
   | 'INVALID_JSON'
@@ -63,10 +64,17 @@ export const chartLiveErrors = Object.freeze({
   // One text for malformed, unknown and revoked-at-connect keys: a guesser learns nothing.
   invalidApiKey: (): ChartLiveError => ({ code: 'AUTH_FAILED', message: `${ERROR_PREFIXES.AUTH_FAILED}: invalid API key` }),
   apiKeyRevoked: (): ChartLiveError => ({ code: 'AUTH_FAILED', message: `${ERROR_PREFIXES.AUTH_FAILED}: API key revoked` }),
+  // The key is real but its plan is suspended: like a revocation until the plan is active again.
+  planInactive: (): ChartLiveError => ({ code: 'AUTH_FAILED', message: `${ERROR_PREFIXES.AUTH_FAILED}: the plan of this API key is inactive` }),
+  // Never sent by the chart-live endpoint itself (it accepts every active plan); here so every refusal has its text.
+  proRequired: (): ChartLiveError => ({ code: 'PRO_REQUIRED', message: 'Pro subscription required' }),
+  // Not "Authentication failure": the key may be fine, and clients matching that prefix give up for good.
+  // The close code (4429) says the same: retry after a pause.
   authRateLimited: (retryAfterMs: number): ChartLiveError => ({
     code: 'AUTH_RATE_LIMITED',
-    message: `${ERROR_PREFIXES.AUTH_FAILED}: too many failed attempts from this address; retry in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`,
+    message: `Too many failed authentication attempts from this address; retry in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`,
   }),
+  shuttingDown: (): ChartLiveError => ({ code: 'SERVICE_UNAVAILABLE', message: 'Service unavailable: the server is shutting down; reconnect' }),
   // A backing service failed, not the client: the key may be fine (same text as /api-ws).
   serviceUnavailable: (detail: string): ChartLiveError => ({ code: 'SERVICE_UNAVAILABLE', message: `Service unavailable: ${detail}; retry later` }),
   connectionLimit: (limit: number): ChartLiveError => ({

@@ -8,8 +8,8 @@ describe('resolveChartLiveOptions', () => {
       path: '/ws/chart-live',
       connectionPool: 'chart-live',
       maxConnectionsPerPlan: { free: 5, pro: 5 },
-      maxInboundPerSecond: 10,
-      rateLimitStrikesToClose: 3,
+      inboundMessagesPerSecond: 10,
+      inboundStrikesToClose: 3,
       maxSubscriptions: 50,
       maxMessageBytes: 4096,
       maxPayloadLength: 65536,
@@ -39,7 +39,7 @@ describe('resolveChartLiveOptions', () => {
     try {
       resolveChartLiveOptions({
         path: 'ws',
-        maxInboundPerSecond: 0,
+        inboundMessagesPerSecond: 0,
         maxMessageBytes: 100_000,
         softBackpressureBytes: 10,
         hardBackpressureBytes: 10,

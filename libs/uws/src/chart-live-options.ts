@@ -1,4 +1,5 @@
 import type { Plan } from '@mdg/auth';
+import { systemIntervalTimer, type IntervalTimer } from '@mdg/feeds';
 import { InvalidConfigError, systemClock, type Clock } from '@mdg/model';
 
 /** Tunables of the `/ws/chart-live` endpoint; every field is optional, defaults below. */
@@ -10,9 +11,9 @@ export interface ChartLiveOptions {
   /** Concurrent connections per user, by plan, counted across every node. Default `{ free: 5, pro: 5 }`. */
   maxConnectionsPerPlan?: Readonly<Record<Plan, number>>;
   /** Inbound messages per connection per second; more get RATE_LIMITED. Default 10. */
-  maxInboundPerSecond?: number;
+  inboundMessagesPerSecond?: number;
   /** Consecutive over-budget seconds (or 3 budgets in one second) before the close 4429. Default 3. */
-  rateLimitStrikesToClose?: number;
+  inboundStrikesToClose?: number;
   /** (token, timeframe) streams per connection. Default 50. */
   maxSubscriptions?: number;
   /** Largest inbound message we answer; larger ones get MESSAGE_TOO_LARGE and the connection stays. Default 4096. */
@@ -41,6 +42,8 @@ export interface ChartLiveOptions {
   idleTimeoutSeconds?: number;
   /** Source of "now" for the inbound rate limit, `pong.time` and slow-client deadlines. Default: system clock. */
   clock?: Clock;
+  /** Runs the periodic slow-client check (every slowCheckIntervalMs). Default: setInterval. */
+  timer?: IntervalTimer;
   /** Benchmarks only: chart events also carry `t` (envelope.acceptedAt) and `tp` (publishedAt). Default false. */
   benchStamp?: boolean;
 }
@@ -51,8 +54,8 @@ export const CHART_LIVE_DEFAULTS: ResolvedChartLiveOptions = Object.freeze({
   path: '/ws/chart-live',
   connectionPool: 'chart-live',
   maxConnectionsPerPlan: Object.freeze({ free: 5, pro: 5 }),
-  maxInboundPerSecond: 10,
-  rateLimitStrikesToClose: 3,
+  inboundMessagesPerSecond: 10,
+  inboundStrikesToClose: 3,
   maxSubscriptions: 50,
   maxMessageBytes: 4096,
   maxPayloadLength: 64 * 1024,
@@ -63,6 +66,7 @@ export const CHART_LIVE_DEFAULTS: ResolvedChartLiveOptions = Object.freeze({
   finalsKeptPerStream: 32,
   idleTimeoutSeconds: 120,
   clock: systemClock,
+  timer: systemIntervalTimer,
   benchStamp: false,
 });
 
@@ -80,8 +84,8 @@ export function resolveChartLiveOptions(options: ChartLiveOptions = {}): Resolve
     const limit = resolved.maxConnectionsPerPlan?.[plan];
     if (!Number.isInteger(limit) || (limit as number) < 0) problems.push(`maxConnectionsPerPlan.${plan} must be an integer ≥ 0, got ${String(limit)}`);
   }
-  positiveInteger('maxInboundPerSecond', resolved.maxInboundPerSecond);
-  positiveInteger('rateLimitStrikesToClose', resolved.rateLimitStrikesToClose);
+  positiveInteger('inboundMessagesPerSecond', resolved.inboundMessagesPerSecond);
+  positiveInteger('inboundStrikesToClose', resolved.inboundStrikesToClose);
   positiveInteger('maxSubscriptions', resolved.maxSubscriptions);
   positiveInteger('maxMessageBytes', resolved.maxMessageBytes);
   positiveInteger('maxPayloadLength', resolved.maxPayloadLength);
@@ -96,6 +100,7 @@ export function resolveChartLiveOptions(options: ChartLiveOptions = {}): Resolve
   // uWS aborts the whole process (not a catchable throw) on an idleTimeout outside these bounds.
   if (!Number.isInteger(idle) || (idle !== 0 && (idle < 8 || idle > 960))) problems.push(`idleTimeoutSeconds must be 0 or an integer 8..960, got ${String(idle)}`);
   if (typeof resolved.clock?.now !== 'function') problems.push('clock must have a now() method');
+  if (typeof resolved.timer?.every !== 'function') problems.push('timer must have an every() method');
   if (typeof resolved.benchStamp !== 'boolean') problems.push(`benchStamp must be a boolean, got ${String(resolved.benchStamp)}`);
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return Object.freeze({ ...resolved, maxConnectionsPerPlan: Object.freeze({ ...resolved.maxConnectionsPerPlan }) });

@@ -1,21 +1,16 @@
-import type { ApiKeyRecord, ConnectionLease } from '@mdg/auth';
 import type { StreamId, StreamPosition } from '@mdg/bus';
-import type { InboundRateLimiter } from '@mdg/edge';
+import type { AdmissionTicket, AdmittedSession, InboundRateLimiter } from '@mdg/edge';
 import type { WebSocket } from 'uWebSockets.js';
 import type { ChartLiveError } from './chart-live-messages';
 import type { ChartStream } from './chart-stream';
 import type { CloseCode } from './close-codes';
 
-/** Why an upgrade was let through only to be refused on open (PROTOCOL.md: error, then close). */
-export type ChartLiveRefusalReason = 'AUTH_FAILED' | 'AUTH_RATE_LIMITED' | 'CONNECTION_LIMIT' | 'SERVICE_UNAVAILABLE';
-
-/** The outcome of authentication and slot acquisition, decided before the upgrade. */
-export type Admission =
-  | { readonly ok: true; readonly record: ApiKeyRecord; readonly lease: ConnectionLease }
+/** The upgrade decision: admitted (a ticket for the session layer), or refused with what the client is told on open. */
+export type ChartLiveAdmission =
+  | { readonly ok: true; readonly ticket: AdmissionTicket }
   | {
       readonly ok: false;
-      readonly reason: ChartLiveRefusalReason;
-      /** Sent right after open, before the close. */
+      /** Sent right after open, before the close (PROTOCOL.md: error, then close). */
       readonly error: ChartLiveError;
       readonly closeCode: CloseCode;
     };
@@ -33,8 +28,8 @@ export class ChartLiveSession {
   /** Set on open; never touched after `closed` (uWS throws on a closed socket). */
   ws: WebSocket<ChartLiveUserData> | undefined;
   closed = false;
-  /** Close on open instead of serving: the key was revoked while its admission was in flight. */
-  pendingClose: { code: CloseCode; error: ChartLiveError | undefined } | undefined;
+  /** Set on open once the session layer has indexed the connection; undefined for a refused one. */
+  admitted: AdmittedSession | undefined;
   readonly subscriptions = new Map<StreamId, ChartStream<ChartLiveSession>>();
   /** Clock ms when the client was found slow (live updates stopped); undefined while live. */
   slowSince: number | undefined;
@@ -42,11 +37,7 @@ export class ChartLiveSession {
   readonly cursors = new Map<StreamId, StreamPosition | undefined>();
 
   constructor(
-    readonly admission: Admission,
+    readonly admission: ChartLiveAdmission,
     readonly limiter: InboundRateLimiter,
   ) {}
-
-  get keyHash(): string | undefined {
-    return this.admission.ok ? this.admission.record.keyHash : undefined;
-  }
 }

@@ -9,8 +9,9 @@
  * |      |                      | or this connection's slot lease expired)                 |
  * | 4008 | Slow consumer        | yes; read faster or subscribe to fewer streams           |
  * | 4401 | Authentication failure | no, not with the same key (missing, unknown, revoked,  |
- * |      |                      | or too many failed attempts from this address)           |
- * | 4429 | Limit exceeded       | yes, after a pause (inbound rate, connections per user)  |
+ * |      |                      | or its plan inactive)                                    |
+ * | 4429 | Limit exceeded       | yes, after a pause (inbound rate, connections per user,  |
+ * |      |                      | or too many failed logins from this address)             |
  *
  * 4xxx codes mirror the HTTP statuses they resemble (408, 401, 429). A message larger than
  * the transport cap (`maxPayloadLength`, 64 KiB) makes uWS itself drop the TCP connection

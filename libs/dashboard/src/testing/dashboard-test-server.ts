@@ -57,7 +57,7 @@ export class DashboardTestServer {
       this.errors.push(error);
     };
     const shared = { app: this.app, hub: this.hub, keyStore: this.keyStore, connections: this.connections, authLimiter: this.authLimiter };
-    this.prices = new SocketIoPriceGateway({ ...shared, options: { onError } });
+    this.prices = new SocketIoPriceGateway({ ...shared, onError });
     this.charts = new ChartLiveEndpoint({ ...shared, registry: this.registry, onError });
     this.pipeline = new MarketPipeline(new MarketEngine(this.registry), this.bus, { clock: systemClock });
     this.feed = new SimulatedFeed({ seed: options.seed ?? 7, tradesPerSecond: options.tradesPerSecond ?? 200, clock: systemClock });

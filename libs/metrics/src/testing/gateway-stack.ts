@@ -137,10 +137,8 @@ export class GatewayStack {
   private constructor(options: GatewayStackOptions) {
     this.authLimiter = new AuthAttemptLimiter(options.authLimiter);
     const shared = { app: this.app, hub: this.hub, keyStore: this.keyStore, connections: this.connections, authLimiter: this.authLimiter, observer: this.metrics.observer };
-    this.prices = new SocketIoPriceGateway({ ...shared, options: { ...options.socketio, onError: (error) => this.errors.push(error) } });
+    this.prices = new SocketIoPriceGateway({ ...shared, options: options.socketio, onError: (error) => this.errors.push(error) });
     this.charts = new ChartLiveEndpoint({ ...shared, registry: this.registry, options: options.chartLive, onError: (error) => this.errors.push(error) });
-    // As the app wires it: the chart endpoint watches revocations itself, /api-ws is told.
-    this.unsubscribers.push(this.keyStore.onRevoked((record) => this.prices.disconnectKey(record.keyHash)));
     this.engine = new MarketEngine(this.registry, options.engine ?? { candles: { graceMs: 0 } });
     this.pipeline = new MarketPipeline(this.engine, this.bus, { clock: this.clock, priceIntervalMs: 3_600_000, candleIntervalMs: 3_600_000 });
     this.metrics.track({

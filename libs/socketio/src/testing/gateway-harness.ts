@@ -15,6 +15,8 @@ export interface GatewayHarnessOptions {
   connections?: ConnectionRegistry;
   authLimiter?: AuthAttemptLimiter;
   observer?: DeliveryObserver;
+  /** Background failures the gateway reports. Default: a process warning. */
+  onError?: (error: Error) => void;
   /** Price envelopes published before the gateway starts (they seed initial-prices). */
   before?: (harness: { publish: (symbol: string, fields?: Partial<MarketUpdate>) => Envelope }) => void;
 }
@@ -49,6 +51,7 @@ export class GatewayHarness {
       connections: this.connections,
       authLimiter: this.authLimiter,
       options: options.gateway,
+      onError: options.onError,
       observer: options.observer,
     });
   }
