@@ -6,6 +6,7 @@ import type { FeedHandlers } from './feed';
 import { MarketSimulator } from './market-simulator';
 import { ReplayFeed } from './replay-feed';
 import { SIMULATED_TOKENS } from './simulated-tokens';
+import { describeFeedContract } from './testing/feed-contract';
 import { writeNdjsonTrades } from './write-ndjson-trades';
 
 const START = 1_775_001_600_000;
@@ -249,4 +250,11 @@ describe('ReplayFeed', () => {
     expect(() => new ReplayFeed({ path: file, registry, speed: -1 })).toThrow(InvalidConfigError);
     expect(() => new ReplayFeed({ path: '', registry, yieldEvery: 0 })).toThrow(/yieldEvery.*path/);
   });
+});
+
+describeFeedContract('ReplayFeed', async () => {
+  // A 20 s recording played in real time: it delivers on its own for longer than any contract test runs.
+  const file = path.join(directory, 'contract.ndjson');
+  if (!fs.existsSync(file)) await writeNdjsonTrades(file, evenlySpaced(4000, 5));
+  return { feed: new ReplayFeed({ path: file, registry, speed: 1, rebaseTimeTo: Date.now() }), produce: () => undefined };
 });

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -104,6 +105,10 @@ export class ReplayFeed implements Feed {
     let input: fs.ReadStream | undefined;
     try {
       input = fs.createReadStream(this.path, { encoding: 'utf8' });
+      // While playing, the line loop below sees read errors and reports them. Once stop() ended
+      // the loop nobody listens: the open of a stream stopped at once may still fail later (the
+      // file removed meanwhile), which must not become an uncaught exception.
+      input.on('error', () => undefined);
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
       this.lines = lines;
       let firstTime: number | undefined;
@@ -141,7 +146,12 @@ export class ReplayFeed implements Feed {
       }
     } finally {
       this.lines?.close();
-      input?.destroy();
+      // stop() resolves only once the file is closed: a pending open completes and is closed, never leaked.
+      if (input !== undefined && !input.closed) {
+        const closed = once(input, 'close');
+        input.destroy();
+        await closed;
+      }
       this.current = 'stopped';
       this.resolveFinished();
     }

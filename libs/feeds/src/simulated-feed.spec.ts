@@ -3,6 +3,7 @@ import type { FeedHandlers } from './feed';
 import { ManualIntervalTimer } from './manual-interval-timer';
 import { MarketSimulator } from './market-simulator';
 import { SimulatedFeed } from './simulated-feed';
+import { describeFeedContract } from './testing/feed-contract';
 
 const START = 1_775_001_600_000;
 
@@ -178,4 +179,17 @@ describe('SimulatedFeed (real clock and setInterval)', () => {
     expect(sink.trades.length).toBe(emitted);
     expect(sink.errors).toEqual([]);
   });
+});
+
+describeFeedContract('SimulatedFeed', () => {
+  const clock = new ManualClock(START);
+  const timer = new ManualIntervalTimer();
+  return {
+    feed: new SimulatedFeed({ seed: 5, tradesPerSecond: 1000, clock, timer }),
+    // 50 ms of simulated market at 1,000 trades/s: dozens of trades, the same ones every run (seeded).
+    produce: () => {
+      clock.advance(50);
+      timer.tick();
+    },
+  };
 });
