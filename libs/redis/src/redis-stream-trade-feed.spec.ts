@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { ManualIntervalTimer } from '@mdg/feeds';
 import { RecentTradeKeys } from '@mdg/ingest';
 import { InstrumentRegistry, ManualClock, WRAPPED_SOL_MINT, type Trade } from '@mdg/model';
 import { MemoryTokenRegistry } from '@mdg/tokens';
@@ -8,6 +9,7 @@ import { expectSameCandles } from '@mdg/engine/testing';
 import { closeRedisClient } from './create-redis-client';
 import { encodeIngestTrade, ingestStreamKey } from './ingest-stream-format';
 import { RedisStreamTradeFeed, type RedisStreamTradeFeedOptions } from './redis-stream-trade-feed';
+import { streamEntries } from './stream-replies';
 import { INGEST_TEST_TOKENS, ingestTestTrades } from './testing/ingest-fixtures';
 import { xaddTrades } from './xadd-trades';
 
@@ -171,27 +173,37 @@ describe('RedisStreamTradeFeed', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
-  it('takes over the pending entries of a dead consumer with XAUTOCLAIM after claimIdleMs', async () => {
+  it('takes over the pending entries of a dead consumer with XAUTOCLAIM once they idle past claimIdleMs, on its claim timer', async () => {
     const prefix = uniquePrefix('stream-claim');
     const key = ingestStreamKey(prefix);
     const trades = ingestTestTrades(60, NOW);
     await admin.call('XGROUP', 'CREATE', key, 'mdg-engine', '0', 'MKSTREAM');
     await xaddTrades(admin, prefix, trades);
     // A consumer that read 40 entries and died before acknowledging any.
-    await admin.call('XREADGROUP', 'GROUP', 'mdg-engine', 'ghost', 'COUNT', '40', 'STREAMS', key, '>');
-    const startedAt = Date.now();
-    const { feed, applied } = await consume(prefix, { consumer: 'heir', claimIdleMs: 400, claimIntervalMs: 50 });
-    // The 20 unread entries come at once; the ghost's only once they have been idle long enough.
-    await eventually(async () => applied.length === 20, { timeoutMs: 5000, what: 'the unread entries' });
+    const ghostIds = streamEntries(await admin.call('XREADGROUP', 'GROUP', 'mdg-engine', 'ghost', 'COUNT', '40', 'STREAMS', key, '>')).map(([id]) => id);
+    expect(ghostIds).toHaveLength(40);
+    const claimTimer = new ManualIntervalTimer();
+    const CLAIM_IDLE_MS = 60_000;
+    const { feed, applied } = await consume(prefix, { consumer: 'heir', claimIdleMs: CLAIM_IDLE_MS, claimIntervalMs: 50, claimTimer });
+    expect(claimTimer.activeCount()).toBe(1);
+    // The 20 unread entries come at once; the round run at start finds the ghost's entries too fresh to take.
+    await eventually(() => applied.length === 20 && feed.stats().claimRounds === 1, { timeoutMs: 5000, what: 'the unread entries and the first claim round' });
     expect(applied).toEqual(trades.slice(40));
-    await eventually(async () => applied.length === 60, { timeoutMs: 5000, what: 'the ghost’s entries' });
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
+    expect(feed.stats().claimed).toBe(0);
+    // Redis measures idleness with its own clock: age the ghost's entries there (XCLAIM IDLE keeps them on the ghost).
+    await admin.call('XCLAIM', key, 'mdg-engine', 'ghost', '0', ...ghostIds, 'IDLE', String(CLAIM_IDLE_MS + 1000), 'JUSTID');
+    // Until the claim timer fires, no round runs, however idle the entries are.
+    expect(feed.stats()).toMatchObject({ claimRounds: 1, claimed: 0 });
+    claimTimer.tick();
+    await eventually(() => applied.length === 60, { timeoutMs: 5000, what: 'the ghost’s entries' });
     expect(applied.slice(20)).toEqual(trades.slice(0, 40));
-    expect(feed.stats()).toMatchObject({ claimed: 40, emitted: 60, duplicates: 0 });
+    expect(feed.stats()).toMatchObject({ claimed: 40, claimRounds: 2, emitted: 60, duplicates: 0 });
     await eventually(async () => (await pendingCount(prefix)) === 0, { timeoutMs: 2000, what: 'nothing pending' });
     const consumers = (await admin.call('XINFO', 'CONSUMERS', key, 'mdg-engine')) as string[][];
     const ghost = consumers.find((fields) => fields[1] === 'ghost')!;
     expect(ghost[3]).toBe(0);
+    await feed.stop();
+    expect(claimTimer.activeCount()).toBe(0);
   });
 
   it('re-reads its own unacknowledged entries when it restarts under the same name', async () => {
