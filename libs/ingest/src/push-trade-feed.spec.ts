@@ -1,5 +1,6 @@
 import type { Feed, FeedHandlers, FeedState } from '@mdg/feeds';
 import type { Trade } from '@mdg/model';
+import { describeFeedContract } from '@mdg/feeds/testing';
 import { MergedFeed } from './merged-feed';
 import { PushTradeFeed } from './push-trade-feed';
 
@@ -85,4 +86,21 @@ describe('MergedFeed', () => {
     expect(a.state()).toBe('stopped');
     expect(() => new MergedFeed([])).toThrow(RangeError);
   });
+});
+
+describeFeedContract('PushTradeFeed', () => {
+  const feed = new PushTradeFeed();
+  let next = 0;
+  return { feed, produce: () => void feed.push([trade(`contract-${next++}`)]) };
+});
+
+describeFeedContract('MergedFeed (two push feeds)', () => {
+  const first = new PushTradeFeed({ name: 'first' });
+  const second = new PushTradeFeed({ name: 'second' });
+  let next = 0;
+  return {
+    feed: new MergedFeed([first, second]),
+    // Alternate members, so both are proven to deliver through the merged handlers.
+    produce: () => void (next % 2 === 0 ? first : second).push([trade(`contract-${next++}`)]),
+  };
 });

@@ -6,6 +6,7 @@ import { FakeBinanceServer } from './testing/fake-binance-server';
 import { FeedCollector, steadyEmitter } from './testing/feed-collector';
 import { sleep } from './testing/sleep';
 import { eventually } from '@mdg/testing';
+import { describeFeedContract } from '@mdg/feeds/testing';
 
 const registry = new InstrumentRegistry();
 const BTC_ETH = ['btcusdt@trade', 'ethusdt@trade'];
@@ -276,3 +277,28 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     expect(defaults.state()).toBe('idle');
   });
 });
+
+describeFeedContract(
+  'BinanceTradeFeed (fake Binance)',
+  async () => {
+    const server = await FakeBinanceServer.start();
+    const venueFeed = new BinanceTradeFeed({ registry, url: server.url, symbols: ['BTC', 'ETH'], random: () => 0 });
+    // Frames reach a feed only once it subscribed; after stop there is nobody to wait for.
+    const subscribed = async (): Promise<void> => {
+      if (venueFeed.state() !== 'stopped') await eventually(() => server.subscribedConnections(BTC_ETH).length > 0, { what: 'the subscription', timeoutMs: 10_000 });
+    };
+    return {
+      feed: venueFeed,
+      produce: async () => {
+        await subscribed();
+        server.emitTrade('BTCUSDT');
+      },
+      produceInvalid: async () => {
+        await subscribed();
+        server.sendRaw('this is not json');
+      },
+      close: () => server.close(),
+    };
+  },
+  { timeoutMs: 10_000 },
+);

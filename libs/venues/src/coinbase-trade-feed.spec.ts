@@ -3,6 +3,7 @@ import { CoinbaseTradeFeed, type CoinbaseTradeFeedOptions } from './coinbase-tra
 import { FakeCoinbaseServer } from './testing/fake-coinbase-server';
 import { FeedCollector, steadyEmitter } from './testing/feed-collector';
 import { eventually } from '@mdg/testing';
+import { describeFeedContract } from '@mdg/feeds/testing';
 
 const registry = new InstrumentRegistry();
 const PRODUCTS = ['BTC-USD', 'ETH-USD'];
@@ -138,3 +139,28 @@ describe('CoinbaseTradeFeed on a fake Coinbase', () => {
     expect(collector.errors).toEqual([]);
   });
 });
+
+describeFeedContract(
+  'CoinbaseTradeFeed (fake Coinbase)',
+  async () => {
+    const server = await FakeCoinbaseServer.start({ heartbeatIntervalMs: 40 });
+    const venueFeed = new CoinbaseTradeFeed({ registry, url: server.url, symbols: ['BTC', 'ETH'], random: () => 0 });
+    // Frames reach a feed only once it subscribed; after stop there is nobody to wait for.
+    const subscribed = async (): Promise<void> => {
+      if (venueFeed.state() !== 'stopped') await eventually(() => server.subscribedConnections(PRODUCTS).length > 0, { what: 'the subscription', timeoutMs: 10_000 });
+    };
+    return {
+      feed: venueFeed,
+      produce: async () => {
+        await subscribed();
+        server.emitTrade('BTC-USD');
+      },
+      produceInvalid: async () => {
+        await subscribed();
+        server.sendRaw('{"channel":');
+      },
+      close: () => server.close(),
+    };
+  },
+  { timeoutMs: 10_000 },
+);

@@ -8,6 +8,7 @@ import { FeedCollector, steadyEmitter } from './testing/feed-collector';
 import { ManualVenueTimers } from './testing/manual-venue-timers';
 import { StubFeed } from './testing/stub-feed';
 import { eventually } from '@mdg/testing';
+import { describeFeedContract } from '@mdg/feeds/testing';
 
 function harness(sources: StubFeed[], options: Partial<FailoverFeedOptions> = {}) {
   const timers = new ManualVenueTimers();
@@ -208,4 +209,21 @@ describe('FailoverFeed over a fake Binance (primary) and a fake Coinbase (standb
     expect(feed.activeSource('BTC')).toBe('binance');
     expect(feed.state()).toBe('live');
   });
+});
+
+describeFeedContract('FailoverFeed (stub sources, manual time)', () => {
+  const primary = new StubFeed('primary', ['BTC']);
+  const standby = new StubFeed('standby', ['BTC']);
+  const timers = new ManualVenueTimers();
+  let time = 1_775_001_600_000;
+  return {
+    feed: new FailoverFeed({ sources: [primary, standby], staleAfterMs: 100, checkIntervalMs: 10, timers }),
+    produce: () => {
+      time += 10;
+      timers.advance(10);
+      primary.trade('BTC', time);
+    },
+    // A source's rejected frame travels through the failover feed's onError.
+    produceInvalid: () => primary.handlers?.onError(new InvalidFeedInputError('primary frame', 'not JSON')),
+  };
 });
