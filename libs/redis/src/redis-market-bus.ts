@@ -1,75 +1,18 @@
 import type { Redis } from 'ioredis';
-import { isAfter, type BusState, type Envelope, type EnvelopeHandler, type MarketBus, type StreamId } from '@mdg/bus';
+import type { BusState, Envelope, EnvelopeHandler, MarketBus, StreamId } from '@mdg/bus';
 import { InvalidConfigError, MarketBusError, ServiceUnavailableError } from '@mdg/model';
-import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
-import { emitErrorWarning } from './emit-error-warning';
+import { BusListeners } from './bus-listeners';
+import { ChannelTable } from './channel-table';
+import { ConflationBuffer } from './conflation-buffer';
+import { closeRedisClient, createRedisClient } from './create-redis-client';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
 import { assertKeyPrefix } from './key-prefix';
-import { redisKeys, type RedisKeys } from './redis-keys';
 import { PUBLISH_ENVELOPE_SCRIPT } from './market-bus-scripts';
+import type { RedisMarketBusOptions, RedisMarketBusStats } from './redis-market-bus-options';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import { RedisScript } from './redis-script';
 
-export interface RedisMarketBusOptions {
-  connection: RedisConnection;
-  /** Start of every key and channel name, e.g. `mdg:`; lets deployments and tests share a Redis. */
-  keyPrefix: string;
-  /**
-   * Sharded pub/sub (SSUBSCRIBE / SPUBLISH, Redis 7+): on a Redis Cluster a message then
-   * travels only within its shard instead of to every node. Key and channel names get a
-   * `{stream}` hash tag so a stream's snapshot and channel share a slot. Default false.
-   */
-  sharded?: boolean;
-  /** How long a stream's latest-state snapshot outlives its last publish. Default 24 h. */
-  snapshotTtlMs?: number;
-  /**
-   * Refuse (neither store nor send) an envelope that is not newer than the stored snapshot
-   * (lower epoch, or same epoch and seq not higher), counted as `fenced`. Requires engines to
-   * raise the epoch on every restart or takeover. Default true.
-   */
-  fence?: boolean;
-  /**
-   * What publish does while the bus is disconnected:
-   * - `conflate` (default): keep the newest envelope per stream and publish those on reconnect,
-   *   so snapshots are current again at once (receivers see a seq jump: a gap they resync from);
-   *   older envelopes of the stream are counted as `conflated`;
-   * - `drop`: discard, counted as `dropped`.
-   */
-  whileDisconnected?: 'conflate' | 'drop';
-  /** Streams `conflate` keeps at most; publishes for further streams are dropped and counted. Default 10000. */
-  maxConflatedStreams?: number;
-  /** Backoff between reconnection attempts. */
-  reconnect?: RedisReconnectOptions;
-  /** Connection name prefix shown by CLIENT LIST (`<name>-pub`, `<name>-sub`). Default `mdg-bus`. */
-  name?: string;
-}
-
-export interface RedisMarketBusStats {
-  /** Envelopes stored and sent by Redis. */
-  published: number;
-  /** Envelopes refused by the snapshot fence (stale epoch or seq). */
-  fenced: number;
-  /** Envelopes superseded by a newer one of their stream while disconnected (never sent). */
-  conflated: number;
-  /** Envelopes discarded: `drop` policy, conflation buffer full, or unsent at close. */
-  dropped: number;
-  /** Publish commands that failed while connected (reported through onError too). */
-  failed: number;
-  /** Streams waiting in the conflation buffer for the reconnect. */
-  pending: number;
-  /** Messages received from Redis for local subscribers (counted once, before the fan-out). */
-  received: number;
-  decodeErrors: number;
-  handlerErrors: number;
-  /** Times the bus went from connected to disconnected. */
-  disconnects: number;
-  /** Channels currently subscribed: streams with at least one local handler. */
-  channels: number;
-}
-
-interface ChannelState {
-  readonly stream: StreamId;
-  readonly handlers: Set<EnvelopeHandler>;
-}
+export type { RedisMarketBusOptions, RedisMarketBusStats } from './redis-market-bus-options';
 
 type Counters = Omit<RedisMarketBusStats, 'pending' | 'channels'>;
 
@@ -96,13 +39,10 @@ export class RedisMarketBus implements MarketBus {
   private readonly sharded: boolean;
   private readonly snapshotTtlMs: number;
   private readonly fence: boolean;
-  private readonly policy: 'conflate' | 'drop';
-  private readonly maxConflatedStreams: number;
-  private readonly channels = new Map<string, ChannelState>();
+  private readonly channels = new ChannelTable();
   /** Newest unsent envelope per stream while disconnected (`conflate` policy). */
-  private readonly pending = new Map<StreamId, Envelope>();
-  private readonly stateListeners = new Set<(state: BusState) => void>();
-  private readonly errorListeners = new Set<(error: MarketBusError) => void>();
+  private readonly pending: ConflationBuffer;
+  private readonly listeners = new BusListeners();
   private readonly counters: Counters = {
     published: 0,
     fenced: 0,
@@ -130,13 +70,14 @@ export class RedisMarketBus implements MarketBus {
     this.sharded = options.sharded ?? false;
     this.snapshotTtlMs = options.snapshotTtlMs ?? DEFAULT_SNAPSHOT_TTL_MS;
     this.fence = options.fence ?? true;
-    this.policy = options.whileDisconnected ?? 'conflate';
-    this.maxConflatedStreams = options.maxConflatedStreams ?? 10_000;
+    const policy = options.whileDisconnected ?? 'conflate';
+    const maxConflatedStreams = options.maxConflatedStreams ?? 10_000;
     const problems: string[] = [];
     if (!Number.isInteger(this.snapshotTtlMs) || this.snapshotTtlMs < 1) problems.push(`snapshotTtlMs must be a positive integer, got ${this.snapshotTtlMs}`);
-    if (this.policy !== 'conflate' && this.policy !== 'drop') problems.push(`whileDisconnected must be 'conflate' or 'drop', got ${String(this.policy)}`);
-    if (!Number.isInteger(this.maxConflatedStreams) || this.maxConflatedStreams < 0) problems.push(`maxConflatedStreams must be a non-negative integer, got ${this.maxConflatedStreams}`);
+    if (policy !== 'conflate' && policy !== 'drop') problems.push(`whileDisconnected must be 'conflate' or 'drop', got ${String(policy)}`);
+    if (!Number.isInteger(maxConflatedStreams) || maxConflatedStreams < 0) problems.push(`maxConflatedStreams must be a non-negative integer, got ${maxConflatedStreams}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisMarketBus: ${problem}`));
+    this.pending = new ConflationBuffer(policy, maxConflatedStreams);
 
     const name = options.name ?? 'mdg-bus';
     this.publisher = createRedisClient(options.connection, `${name}-pub`, options.reconnect);
@@ -182,22 +123,11 @@ export class RedisMarketBus implements MarketBus {
   subscribe(stream: StreamId, handler: EnvelopeHandler): () => void {
     if (this.closed) return () => undefined;
     const channel = this.channelOf(stream);
-    let state = this.channels.get(channel);
-    if (state === undefined) {
-      state = { stream, handlers: new Set() };
-      this.channels.set(channel, state);
-      // While disconnected nothing is sent: the resubscription on reconnect includes this channel.
-      if (this.subscriber.status === 'ready') this.sendSubscription('subscribe', channel);
-    }
-    const owner = state;
-    // Wrap so that the same function may subscribe twice and unsubscribe each independently.
-    const entry: EnvelopeHandler = (envelope) => handler(envelope);
-    owner.handlers.add(entry);
+    const { first, remove } = this.channels.add(channel, stream, handler);
+    // While disconnected nothing is sent: the resubscription on reconnect includes this channel.
+    if (first && this.subscriber.status === 'ready') this.sendSubscription('subscribe', channel);
     return () => {
-      if (!owner.handlers.delete(entry) || owner.handlers.size > 0) return;
-      if (this.channels.get(channel) !== owner) return;
-      this.channels.delete(channel);
-      if (!this.closed && this.subscriber.status === 'ready') this.sendSubscription('unsubscribe', channel);
+      if (remove() && !this.closed && this.subscriber.status === 'ready') this.sendSubscription('unsubscribe', channel);
     };
   }
 
@@ -228,14 +158,12 @@ export class RedisMarketBus implements MarketBus {
   }
 
   onStateChange(listener: (state: BusState) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+    return this.listeners.onStateChange(listener);
   }
 
   /** Background failures (connection errors, undecodable messages, throwing handlers, failed publishes). */
   onError(listener: (error: MarketBusError) => void): () => void {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
+    return this.listeners.onError(listener);
   }
 
   /** Resolves once connected; rejects with ServiceUnavailableError after `timeoutMs` or on close. */
@@ -278,8 +206,7 @@ export class RedisMarketBus implements MarketBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.counters.dropped += this.pending.size;
-    this.pending.clear();
+    this.counters.dropped += this.pending.drain().length;
     this.channels.clear();
     this.setState('disconnected');
     await Promise.all([closeRedisClient(this.publisher), closeRedisClient(this.subscriber)]);
@@ -322,21 +249,9 @@ export class RedisMarketBus implements MarketBus {
 
   /** Keeps (or drops) an envelope published while disconnected, per the `whileDisconnected` policy. */
   private hold(envelope: Envelope): void {
-    if (this.policy === 'drop') {
-      this.counters.dropped += 1;
-      return;
-    }
-    const held = this.pending.get(envelope.stream);
-    if (held !== undefined) {
-      if (isAfter(envelope, held)) this.pending.set(envelope.stream, envelope);
-      this.counters.conflated += 1;
-      return;
-    }
-    if (this.pending.size >= this.maxConflatedStreams) {
-      this.counters.dropped += 1;
-      return;
-    }
-    this.pending.set(envelope.stream, envelope);
+    const outcome = this.pending.hold(envelope);
+    if (outcome === 'conflated') this.counters.conflated += 1;
+    else if (outcome === 'dropped') this.counters.dropped += 1;
   }
 
   private async onPublisherReady(): Promise<void> {
@@ -361,7 +276,7 @@ export class RedisMarketBus implements MarketBus {
 
   private async onSubscriberReady(): Promise<void> {
     const generation = this.subscriberGeneration;
-    const channels = [...this.channels.keys()];
+    const channels = this.channels.names();
     try {
       if (this.sharded) await Promise.all(channels.map((channel) => this.subscriber.ssubscribe(channel)));
       else if (channels.length > 0) await this.subscriber.subscribe(...channels);
@@ -436,17 +351,9 @@ export class RedisMarketBus implements MarketBus {
     if (next === 'connected') {
       // Before the listeners run, so a listener that resyncs from `latest` reads these too
       // (same connection, so Redis processes them first).
-      const held = [...this.pending.values()];
-      this.pending.clear();
-      for (const envelope of held) this.send(envelope);
+      for (const envelope of this.pending.drain()) this.send(envelope);
     }
-    for (const listener of [...this.stateListeners]) {
-      try {
-        listener(next);
-      } catch (error) {
-        this.report(new MarketBusError('handler', `a state listener threw: ${String(error)}`, undefined, { cause: error }), true);
-      }
-    }
+    this.listeners.notifyState(next);
   }
 
   private async getEach(keys: readonly string[]): Promise<(string | null)[]> {
@@ -460,18 +367,7 @@ export class RedisMarketBus implements MarketBus {
     });
   }
 
-  /** To the onError listeners; without any, failures other than connection errors become process warnings. */
   private report(error: MarketBusError, warnWhenUnheard: boolean): void {
-    if (this.errorListeners.size === 0) {
-      if (warnWhenUnheard) emitErrorWarning(error);
-      return;
-    }
-    for (const listener of [...this.errorListeners]) {
-      try {
-        listener(error);
-      } catch (listenerError) {
-        emitErrorWarning(new MarketBusError('handler', `an onError listener threw: ${String(listenerError)}`, undefined, { cause: listenerError }));
-      }
-    }
+    this.listeners.report(error, warnWhenUnheard);
   }
 }
