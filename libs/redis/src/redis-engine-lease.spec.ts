@@ -5,6 +5,7 @@ import { EngineOwnership } from '@mdg/pipeline';
 import { describeEngineLeaseContract } from '@mdg/pipeline/testing';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { RedisEngineLease, type RedisEngineLeaseOptions } from './redis-engine-lease';
+import { redisKeys } from './redis-keys';
 
 let server: RedisServerHandle;
 let probe: Redis;
@@ -31,6 +32,25 @@ async function lease(keyPrefix: string, ownerId: string, options: Partial<RedisE
   const created = await RedisEngineLease.connect({ connection: server.url, keyPrefix, ownerId, reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...options });
   leases.push(created);
   return created;
+}
+
+/**
+ * Resolves once Redis has seen `count` renewals of the lease at `key` (its remaining TTL rising
+ * again), checking `invariant` at every look so a violation fails at once.
+ */
+async function renewalsSeen(key: string, count: number, invariant: () => void): Promise<void> {
+  let previous = Number.POSITIVE_INFINITY;
+  let seen = 0;
+  await eventually(
+    async () => {
+      invariant();
+      const remaining = await probe.pttl(key);
+      if (remaining > previous) seen += 1;
+      previous = remaining;
+      return seen >= count;
+    },
+    { timeoutMs: 10_000, what: `${count} renewals of ${key}` },
+  );
 }
 
 /** Resolves once `one` answers again (after a server restart). */
@@ -138,8 +158,8 @@ describe('EngineOwnership over RedisEngineLease', () => {
     a.ownership.start();
     await eventually(async () => a.ownership.isOwner(), { timeoutMs: 2000, what: 'a promoted' });
     b.ownership.start();
-    await delay(2 * ttlMs);
-    expect(b.events).toEqual([]);
+    // Through two TTLs of renewals (eight at ttl/4) b stays a standby.
+    await renewalsSeen(redisKeys(prefix).engine.lease, 8, () => expect(b.events).toEqual([]));
     const killedAt = Date.now();
     await leaseA.close(); // like kill -9: nothing renews, nothing releases
     await eventually(async () => b.ownership.isOwner(), { timeoutMs: 3000, what: 'b promoted' });
