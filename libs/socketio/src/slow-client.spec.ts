@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ManualIntervalTimer } from '@mdg/feeds';
 import type { PriceUpdate } from './price-update';
 import { connected, GatewayHarness, request, UpdateLog } from './testing/gateway-harness';
 import { RawEngineIoClient } from './testing/raw-engine-io-client';
@@ -21,6 +22,10 @@ function pause(ms: number): Promise<void> {
 describe('slow consumers on /api-ws', () => {
   let harness: GatewayHarness;
   let raw: RawEngineIoClient | undefined;
+  let timer: ManualIntervalTimer;
+  beforeEach(() => {
+    timer = new ManualIntervalTimer();
+  });
 
   afterEach(async () => {
     raw?.close();
@@ -30,7 +35,7 @@ describe('slow consumers on /api-ws', () => {
 
   it('a client that stops reading is closed once its backlog passes the hard limit; others keep receiving', async () => {
     harness = await GatewayHarness.start({
-      gateway: { maxBackpressureBytes: 1 * MiB, hardBackpressureBytes: 256 * 1024, slowCheckIntervalMs: 20 },
+      gateway: { maxBackpressureBytes: 1 * MiB, hardBackpressureBytes: 256 * 1024, timer },
     });
     const stalled = await RawEngineIoClient.connect(harness.port, '/api-ws', { apiKey: await harness.createKey('slow-user') });
     raw = stalled;
@@ -48,7 +53,8 @@ describe('slow consumers on /api-ws', () => {
       for (let index = 0; index < 20; index++) harness.publish('BTC', { padding: PADDING } as Partial<PriceUpdate>);
       harness.publish('ETH', { price: rounds });
       rounds += 1;
-      await pause(5);
+      await pause(5); // lets the sockets write and the stalled one's buffers fill
+      timer.tick(); // the periodic slow-client check, stepped by hand
     }
     expect(harness.gateway.stats()).toMatchObject({ connectionsClosed: { slow_consumer: 1 }, connections: 1 });
 
@@ -65,8 +71,8 @@ describe('slow consumers on /api-ws', () => {
 
   it('updates uWS drops past maxBackpressure reach the client as a seq jump, never out of order', async () => {
     harness = await GatewayHarness.start({
-      // The slow-client check is kept out of the way so uWS's own limit acts alone.
-      gateway: { maxBackpressureBytes: 64 * 1024, hardBackpressureBytes: 32 * 1024, slowCheckIntervalMs: 3_600_000 },
+      // The slow-client check never runs (its timer is never stepped) so uWS's own limit acts alone.
+      gateway: { maxBackpressureBytes: 64 * 1024, hardBackpressureBytes: 32 * 1024, timer },
     });
     const stalled = await RawEngineIoClient.connect(harness.port, '/api-ws', { apiKey: await harness.createKey('slow-user') });
     raw = stalled;

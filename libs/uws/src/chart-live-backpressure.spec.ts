@@ -1,4 +1,5 @@
-import type { CandleUpdate } from '@mdg/model';
+import { ManualIntervalTimer } from '@mdg/feeds';
+import { ManualClock, type CandleUpdate } from '@mdg/model';
 import type { Envelope } from '@mdg/bus';
 import { ChartLiveHarness } from './testing/chart-live-harness';
 import type { TestClient } from './testing/test-client';
@@ -27,6 +28,16 @@ function lastSeq(client: TestClient): number {
 
 describe('ChartLiveEndpoint: slow consumers', () => {
   let harness: ChartLiveHarness;
+  /**
+   * Slow-client deadlines and the periodic check run on these, never on wall time: a test
+   * steps them by hand (the drain event still resumes a client that reads again at once).
+   */
+  let clock: ManualClock;
+  let timer: ManualIntervalTimer;
+  beforeEach(() => {
+    clock = new ManualClock(1_000_000);
+    timer = new ManualIntervalTimer();
+  });
   afterEach(async () => {
     await harness.close();
   });
@@ -60,7 +71,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     ['a narrow stream', 16],
   ])('conflates a client that stops reading (%s), then catches it up with every missed final and the latest candle', async (_, idleConnections) => {
     harness = await ChartLiveHarness.start({
-      options: { softBackpressureBytes: SOFT, hardBackpressureBytes: 64 * 1024 * 1024, slowConsumerTimeoutMs: 60_000, slowCheckIntervalMs: 50, finalsKeptPerStream: 64 },
+      options: { softBackpressureBytes: SOFT, hardBackpressureBytes: 64 * 1024 * 1024, slowConsumerTimeoutMs: 300, finalsKeptPerStream: 64, clock, timer },
     });
     for (let i = 0; i < idleConnections; i++) await harness.connectReady(await harness.createKey('free', `idle-${i}`));
     const { normal, slow, publishBatch, published } = await twoSubscribers();
@@ -73,12 +84,22 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     const slowAt = published.length;
     // Well past the hub's window of 16 envelopes: the finals come from the endpoint's own ring.
     for (let i = 0; i < 30; i++) await publishBatch(BATCH);
+    // However long it stays slow on the wall clock, the deadline is on the endpoint's clock.
+    clock.advance(300);
+    timer.tick();
     expect(harness.endpoint.stats().slowClients).toBe(1);
 
     slow.resume();
     const last = published.length;
     await slow.until(() => lastSeq(slow) === last, 20_000, `the slow client to catch up to seq ${last}`);
-    await eventually(() => harness.endpoint.stats().slowClients === 0, { what: 'the slow client to go live again' });
+    // Resumed by uWS's drain event, or else by the periodic check (stepped here).
+    await eventually(
+      () => {
+        timer.tick();
+        return harness.endpoint.stats().slowClients === 0;
+      },
+      { what: 'the slow client to go live again' },
+    );
     await publishBatch(10);
     await slow.until(() => lastSeq(slow) === published.length, 5000, 'live updates after the catch-up');
 
@@ -107,7 +128,7 @@ describe('ChartLiveEndpoint: slow consumers', () => {
 
   it('closes a client that stays slow too long with 4008 (reconnectable), without disturbing the others', async () => {
     harness = await ChartLiveHarness.start({
-      options: { softBackpressureBytes: SOFT, hardBackpressureBytes: 64 * 1024 * 1024, slowConsumerTimeoutMs: 300, slowCheckIntervalMs: 50 },
+      options: { softBackpressureBytes: SOFT, hardBackpressureBytes: 64 * 1024 * 1024, slowConsumerTimeoutMs: 300, clock, timer },
     });
     const { normal, slow, publishBatch, published } = await twoSubscribers();
     const slowKeyUser = 'user-free';
@@ -117,7 +138,13 @@ describe('ChartLiveEndpoint: slow consumers', () => {
       if (published.length > MAX_ENVELOPES) throw new Error('the paused client was never found slow');
       await publishBatch(BATCH);
     }
-    await eventually(() => harness.endpoint.stats().connectionsClosed.slow_consumer === 1, { what: 'the slow client to be closed' });
+    // At the deadline it is still given a chance; past it, the next check closes it.
+    clock.advance(300);
+    timer.tick();
+    expect(harness.endpoint.stats()).toMatchObject({ slowClients: 1, connectionsClosed: { slow_consumer: 0 } });
+    clock.advance(1);
+    timer.tick();
+    expect(harness.endpoint.stats()).toMatchObject({ slowClients: 0, connectionsClosed: { slow_consumer: 1 } });
     slow.resume();
     expect(await slow.closed).toEqual({ code: 4008, reason: 'Slow consumer' });
     // What it did get is a prefix of the stream, in order, nothing dropped in between.
