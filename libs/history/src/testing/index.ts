@@ -1,2 +1,3 @@
-/** `@mdg/history/testing`: the suite every CandleStore implementation must pass, and its candle fixtures. Test code only. */
+/** `@mdg/history/testing`: the suites every CandleStore and every ClosedCandleQueue implementation must pass, and their candle fixtures. Test code only. */
 export * from './candle-store-contract';
+export * from './closed-candle-queue-contract';
