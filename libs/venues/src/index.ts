@@ -13,6 +13,7 @@ export * from './recent-id-set';
 export * from './venue-protocol';
 export * from './venue-connection-event';
 export * from './venue-connection-stats';
+export * from './venue-connection-options';
 export * from './venue-connection';
 export * from './liveness-handlers';
 export * from './venue-feed-options';

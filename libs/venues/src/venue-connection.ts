@@ -1,70 +1,15 @@
-import { InvalidFeedInputError, VenueConnectionError, VenueStaleError, type Trade } from '@mdg/model';
+import { InvalidFeedInputError, VenueConnectionError, VenueStaleError } from '@mdg/model';
 import WebSocket from 'ws';
 import type { DecodedFrame } from './decoded-frame';
 import { RecentIdSet } from './recent-id-set';
-import { ReconnectBackoff, type ReconnectBackoffOptions } from './reconnect-backoff';
-import { SendRateLimiter, type SendRateLimit } from './send-rate-limiter';
+import { ReconnectBackoff } from './reconnect-backoff';
+import { SendRateLimiter } from './send-rate-limiter';
 import type { VenueConnectionEvent } from './venue-connection-event';
+import type { VenueConnectionListener, VenueConnectionOptions } from './venue-connection-options';
 import type { VenueConnectionStats } from './venue-connection-stats';
 import type { VenueProtocol } from './venue-protocol';
+import { closeLink, describeClose, dropLink, frameText, type Link } from './venue-link';
 import type { VenueTimers } from './venue-timers';
-
-export interface VenueConnectionOptions {
-  protocol: VenueProtocol;
-  /** No message at all on the active connection for this long → replace it (counted in staleReconnects). */
-  staleAfterMs: number;
-  /** Planned make-before-break replacement of a connection this old; undefined: never. */
-  rotateAfterMs: number | undefined;
-  /** How long the replaced connection keeps delivering (deduplicated) after the new one delivered. */
-  rotationOverlapMs: number;
-  /** WebSocket opening handshake timeout. */
-  connectTimeoutMs: number;
-  /** Pace of subscribe messages, shared by every connection of this manager. */
-  rateLimit: SendRateLimit;
-  backoff: ReconnectBackoffOptions;
-  /** Recent trade ids remembered for dedup (per instrument + id); 0 disables. */
-  dedupCapacity: number;
-  /** Largest frame accepted from the venue. */
-  maxPayloadBytes: number;
-  /** Source of jitter, in [0, 1). */
-  random: () => number;
-  timers: VenueTimers;
-  /** Wall-clock unix ms, handed to the decoder for validateTrade. */
-  wallClockNow: () => number;
-}
-
-/** Where a VenueConnection reports; the owning feed turns these into Feed handler calls. */
-export interface VenueConnectionListener {
-  /** A validated trade seen for the first time (duplicates are counted, not passed on). */
-  trade(trade: Trade): void;
-  heartbeat(): void;
-  /** A frame or trade rejected at the boundary. */
-  rejected(error: InvalidFeedInputError): void;
-  /** Connection trouble or a venue error; the connection carries on by itself. */
-  error(error: Error): void;
-  /** 'live': the active connection is subscribed; 'stale': it is being (re)established. */
-  stateChanged(state: 'live' | 'stale'): void;
-  event(event: VenueConnectionEvent): void;
-}
-
-type LinkRole = 'active' | 'candidate' | 'draining' | 'dropped';
-
-interface Link {
-  readonly id: number;
-  readonly socket: WebSocket;
-  readonly createdAt: number;
-  openedAt: number | undefined;
-  lastMessageAt: number;
-  subscribed: boolean;
-  delivered: boolean;
-  role: LinkRole;
-  lastError: Error | undefined;
-  readonly closed: Promise<void>;
-  cancelTimers: (() => void)[];
-}
-
-/** Time a stopping connection waits for the venue's close frame before cutting the socket. */
-const CLOSE_GRACE_MS = 1000;
 
 /**
  * Keeps one logical subscription to a venue alive over a sequence of WebSocket connections.
@@ -134,7 +79,7 @@ export class VenueConnection {
     this.cancelReconnect = undefined;
     this.limiter.dispose();
     const closing = [...this.links].map((link) => {
-      this.closeLink(link, 1000, 'client stopping');
+      closeLink(this.timers, link, 1000, 'client stopping');
       return link.closed;
     });
     this.stopped = Promise.all(closing).then(() => undefined);
@@ -222,8 +167,7 @@ export class VenueConnection {
       this.listener.rejected(new InvalidFeedInputError(`${this.protocol.venue} frame`, 'binary frame where JSON text was expected'));
       return;
     }
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    this.handleFrame(link, this.protocol.decode(text, this.options.wallClockNow()));
+    this.handleFrame(link, this.protocol.decode(frameText(data), this.options.wallClockNow()));
   }
 
   private handleFrame(link: Link, frame: DecodedFrame): void {
@@ -285,7 +229,7 @@ export class VenueConnection {
     this.rotationBackoff.reset();
     if (previous && previous.role === 'active') {
       previous.role = 'draining';
-      previous.cancelTimers.push(this.timers.after(this.options.rotationOverlapMs, () => this.closeLink(previous, 1000, 'rotated')));
+      previous.cancelTimers.push(this.timers.after(this.options.rotationOverlapMs, () => closeLink(this.timers, previous, 1000, 'rotated')));
     }
     this.counters.rotations++;
     this.emitEvent({ type: 'rotation-completed', from: previous?.id, to: candidate.id });
@@ -367,7 +311,7 @@ export class VenueConnection {
     const candidate = this.candidate;
     if (!candidate) return;
     this.candidate = undefined;
-    this.drop(candidate);
+    dropLink(candidate);
     this.listener.error(new VenueConnectionError(this.protocol.venue, `rotation connection abandoned: ${why}`));
     this.emitEvent({ type: 'rotation-abandoned', link: candidate.id });
     this.rotationRetryAt = this.timers.now() + this.rotationBackoff.next().delayMs;
@@ -381,7 +325,7 @@ export class VenueConnection {
       const silentMs = now - active.lastMessageAt;
       this.counters.staleReconnects++;
       this.active = undefined;
-      this.drop(active);
+      dropLink(active);
       this.emitEvent({ type: 'stale', link: active.id, silentMs });
       this.listener.error(new VenueStaleError(this.protocol.venue, silentMs));
       this.replaceActive();
@@ -393,24 +337,6 @@ export class VenueConnection {
     if (!current || current.openedAt === undefined || this.candidate || now < this.rotationRetryAt) return;
     if (this.shutdownPending) this.beginRotation('server-shutdown');
     else if (this.options.rotateAfterMs !== undefined && now - current.openedAt >= this.options.rotateAfterMs) this.beginRotation('age');
-  }
-
-  /** Cut at once: a link we no longer trust (stale, abandoned); its close is ignored. */
-  private drop(link: Link): void {
-    link.role = 'dropped';
-    link.socket.terminate();
-  }
-
-  /** Polite close with a bounded wait for the venue's close frame. */
-  private closeLink(link: Link, code: number, reason: string): void {
-    const state = link.socket.readyState;
-    if (state === WebSocket.CLOSED) return;
-    if (state === WebSocket.CONNECTING) {
-      link.socket.terminate();
-      return;
-    }
-    if (state === WebSocket.OPEN) link.socket.close(code, reason);
-    link.cancelTimers.push(this.timers.after(CLOSE_GRACE_MS, () => link.socket.terminate()));
   }
 
   private updateState(): void {
@@ -429,9 +355,4 @@ export class VenueConnection {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function describeClose(code: number, reason: string, error: Error | undefined): string {
-  const because = error ? `: ${error.message}` : '';
-  return `closed (code ${code}${reason ? ` ${reason.slice(0, 120)}` : ''})${because}`;
 }
