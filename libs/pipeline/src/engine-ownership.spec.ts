@@ -4,6 +4,7 @@ import { EngineOwnership, type EngineOwnershipOptions } from './engine-ownership
 import { MemoryEngineLease } from './memory-engine-lease';
 import { MemoryEngineLeaseTable } from './memory-engine-lease-table';
 import { MemoryEngineStateStore } from './memory-engine-state-store';
+import { FaultyEngineLease } from './testing/faulty-engine-lease';
 
 /*
  * Every test runs on a ManualScheduler: the ownership's renew timer, expiry watchdog, call
@@ -15,49 +16,6 @@ import { MemoryEngineStateStore } from './memory-engine-state-store';
 const START = 1_775_001_600_000;
 
 type Event = { kind: 'promoted'; epoch: number; at: number } | { kind: 'demoted'; reason: 'lost' | 'stopped'; at: number };
-
-/** A lease whose calls can be made to hang (a frozen or killed process), fail (Redis down) or be refused. */
-class FaultyLease implements EngineLease {
-  mode: 'ok' | 'hang' | 'reject' | 'refuse-renew' = 'ok';
-  calls = 0;
-  /** When set, tryAcquire waits for it first (a slow round trip). */
-  gate: Promise<void> | undefined;
-
-  constructor(private readonly inner: EngineLease) {}
-
-  get ownerId(): string {
-    return this.inner.ownerId;
-  }
-
-  get ttlMs(): number {
-    return this.inner.ttlMs;
-  }
-
-  async tryAcquire(): Promise<number | undefined> {
-    await this.gate;
-    return this.fault() ?? this.inner.tryAcquire();
-  }
-
-  renew(): Promise<boolean> {
-    if (this.mode === 'refuse-renew') return Promise.resolve(false);
-    return this.fault() ?? this.inner.renew();
-  }
-
-  release(): Promise<void> {
-    return this.fault() ?? this.inner.release();
-  }
-
-  current(): Promise<{ ownerId: string; epoch: number } | undefined> {
-    return this.inner.current();
-  }
-
-  private fault(): Promise<never> | undefined {
-    this.calls += 1;
-    if (this.mode === 'hang') return new Promise<never>(() => undefined);
-    if (this.mode === 'reject') return Promise.reject(new ServiceUnavailableError('redis', 'connection refused'));
-    return undefined;
-  }
-}
 
 interface Engine {
   ownership: EngineOwnership;
@@ -182,7 +140,7 @@ describe('EngineOwnership', () => {
   it('fails over within TTL + retry interval when the owner stops renewing without releasing (kill -9)', async () => {
     const { time, shared } = world();
     const ttlMs = 400;
-    const frozen = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs }));
+    const frozen = new FaultyEngineLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs }));
     const a = engine(frozen, time);
     const b = engine(new MemoryEngineLease({ table: shared, ownerId: 'b', ttlMs }), time);
     a.ownership.start();
@@ -233,7 +191,7 @@ describe('EngineOwnership', () => {
   it('rides out renew failures shorter than the TTL; failures lasting the TTL demote it', async () => {
     const { time, shared } = world();
     const ttlMs = 600;
-    const flaky = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs }));
+    const flaky = new FaultyEngineLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs }));
     const a = engine(flaky, time);
     a.ownership.start();
     await time.advanceAsync(0);
@@ -260,7 +218,7 @@ describe('EngineOwnership', () => {
 
   it('demotes with lost when a renew is refused, then competes again', async () => {
     const { time, shared } = world();
-    const refusing = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 300 }));
+    const refusing = new FaultyEngineLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 300 }));
     const a = engine(refusing, time);
     a.ownership.start();
     await time.advanceAsync(0);
@@ -346,7 +304,7 @@ describe('EngineOwnership', () => {
     const { time, shared } = world();
     const holder = new MemoryEngineLease({ table: shared, ownerId: 'holder', ttlMs: 10_000 });
     await holder.tryAcquire();
-    const lease = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 300 }));
+    const lease = new FaultyEngineLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 300 }));
     const a = engine(lease, time);
     await a.ownership.stop(); // before start: nothing to do
     const b = engine(lease, time);
@@ -366,7 +324,7 @@ describe('EngineOwnership', () => {
   it('an acquire that succeeds while stopping is given back without a promotion', async () => {
     const { time, shared } = world();
     let open!: () => void;
-    const slow = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 300 }));
+    const slow = new FaultyEngineLease(new MemoryEngineLease({ table: shared, ownerId: 'a', ttlMs: 300 }));
     slow.gate = new Promise<void>((resolve) => (open = resolve));
     const a = engine(slow, time);
     a.ownership.start();
@@ -381,14 +339,14 @@ describe('EngineOwnership', () => {
   it('has exactly one owner at every millisecond through a chain of hand-overs and crashes, with rising epochs', async () => {
     const { time, shared } = world();
     const ttlMs = 300;
-    const all: { one: Engine; lease: FaultyLease }[] = [];
+    const all: { one: Engine; lease: FaultyEngineLease }[] = [];
     const join = (): void => {
-      const lease = new FaultyLease(new MemoryEngineLease({ table: shared, ownerId: `e${all.length}`, ttlMs }));
+      const lease = new FaultyEngineLease(new MemoryEngineLease({ table: shared, ownerId: `e${all.length}`, ttlMs }));
       const one = engine(lease, time);
       all.push({ one, lease });
       one.ownership.start();
     };
-    const owners = (): { one: Engine; lease: FaultyLease }[] => all.filter(({ one, lease }) => lease.mode === 'ok' && one.ownership.isOwner());
+    const owners = (): { one: Engine; lease: FaultyEngineLease }[] => all.filter(({ one, lease }) => lease.mode === 'ok' && one.ownership.isOwner());
     for (let i = 0; i < 3; i++) join();
     const epochs: number[] = [];
     let overlaps = 0;
