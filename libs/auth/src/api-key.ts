@@ -33,7 +33,9 @@ export function generateApiKey(mode: ApiKeyMode = 'live'): string {
 }
 
 /** Strict format check, done before any lookup: anything else is refused as AUTH_FAILED. */
-export function isWellFormedApiKey(text: unknown): text is string {
+export function isWellFormedApiKey(text: string): boolean;
+export function isWellFormedApiKey(text: unknown): text is string;
+export function isWellFormedApiKey(text: unknown): boolean {
   return typeof text === 'string' && API_KEY_PATTERN.test(text);
 }
 

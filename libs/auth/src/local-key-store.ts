@@ -35,6 +35,7 @@ export abstract class LocalKeyStore implements KeyStore {
   /** Applies `mutation` to the current durable state, makes the result durable, then adopts it. */
   protected abstract transact<T>(mutation: (table: KeyTable) => KeyMutation<T>): Promise<T>;
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a closed store rejects (the KeyStore contract) rather than throws
   async verify(apiKey: string): Promise<KeyVerdict> {
     this.assertOpen();
     if (!isWellFormedApiKey(apiKey)) return { ok: false, reason: 'AUTH_FAILED' };
@@ -127,6 +128,7 @@ export abstract class LocalKeyStore implements KeyStore {
     });
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a closed store rejects (the KeyStore contract) rather than throws
   async list(): Promise<ApiKeyRecord[]> {
     this.assertOpen();
     return [...this.table.values()].sort(compareRecords);
@@ -147,8 +149,9 @@ export abstract class LocalKeyStore implements KeyStore {
     return () => this.errorListeners.delete(listener);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
 
   /** The table every read is served from. */

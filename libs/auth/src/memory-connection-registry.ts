@@ -38,6 +38,7 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that bad arguments and a closed registry reject rather than throw
   async acquire(userId: string, pool: string, limit: number): Promise<ConnectionLease | undefined> {
     if (this.closed) throw new Error('MemoryConnectionRegistry is closed');
     if (typeof userId !== 'string' || userId === '') throw new TypeError('userId must be a non-empty string');
@@ -49,13 +50,14 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
     return lease;
   }
 
-  async release(lease: ConnectionLease): Promise<void> {
+  release(lease: ConnectionLease): Promise<void> {
     this.held.delete(lease.leaseId);
     this.table.release(lease.userId, lease.pool, lease.leaseId);
+    return Promise.resolve();
   }
 
-  async count(userId: string, pool: string): Promise<number> {
-    return this.table.count(userId, pool);
+  count(userId: string, pool: string): Promise<number> {
+    return Promise.resolve(this.table.count(userId, pool));
   }
 
   onLeaseLost(listener: (lease: ConnectionLease) => void): () => void {
@@ -91,13 +93,14 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
     return renewed;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const lease of this.held.values()) this.table.release(lease.userId, lease.pool, lease.leaseId);
     this.held.clear();
     this.lostListeners.clear();
+    return Promise.resolve();
   }
 }

@@ -17,6 +17,7 @@ export class MemoryKeyStore extends LocalKeyStore {
     if (options.records) this.adopt(new Map(options.records.map((record) => [record.keyHash, toRecord(record)])));
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a closed store rejects (the KeyStore contract) rather than throws
   protected async transact<T>(mutation: (table: KeyTable) => KeyMutation<T>): Promise<T> {
     this.assertOpen();
     const { result, next } = mutation(this.current);

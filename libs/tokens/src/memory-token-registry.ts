@@ -7,6 +7,7 @@ export class MemoryTokenRegistry extends LocalTokenRegistry {
     super(options.clock);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a closed registry rejects (the TokenRegistry contract) rather than throws
   protected async transact<T>(mutation: (table: TokenTable) => TokenMutation<T>): Promise<T> {
     this.assertOpen();
     const { result, next } = mutation(this.current);

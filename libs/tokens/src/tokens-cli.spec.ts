@@ -77,7 +77,7 @@ describe('runTokensCommand', () => {
     [['remove'], 'missing MINT'],
     [['list', 'extra'], 'unexpected argument "extra"'],
   ])('%j is a usage error (exit 2, with the usage)', async (args, message) => {
-    expect(await run(...(args as string[]))).toBe(2);
+    expect(await run(...args)).toBe(2);
     expect(lines[0]).toContain(message);
     expect(lines[0]).toMatch(/^error: /);
     expect(lines[1]).toBe(TOKENS_USAGE);

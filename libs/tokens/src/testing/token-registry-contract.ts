@@ -30,7 +30,7 @@ export interface TokenRegistryContractOptions {
    * For shared stores (file, Redis): a second store on the same storage as the last one
    * `open` returned, as another process or node would open it. Omitted for in-process stores.
    */
-  openPeer?(): Promise<TokenRegistry>;
+  openPeer?: () => Promise<TokenRegistry>;
 }
 
 /** The behaviour every TokenRegistry implementation must have. */
@@ -106,7 +106,7 @@ export function describeTokenRegistryContract(name: string, options: TokenRegist
       await store.add(bonk);
       await store.add(bonk);
       await store.remove(bonk.tokenAddress);
-      await eventually(async () => added.length === 1 && removed.length === 1, { timeoutMs: 2000, what: 'add and remove events' });
+      await eventually(() => added.length === 1 && removed.length === 1, { timeoutMs: 2000, what: 'add and remove events' });
       expect(added[0]).toMatchObject(bonk);
       expect(removed[0]).toMatchObject(bonk);
     });
@@ -128,7 +128,7 @@ export function describeTokenRegistryContract(name: string, options: TokenRegist
         peer.onRemoved((token) => removed.push(token));
         const startedAt = Date.now();
         const { token } = await store.add(usdc);
-        await eventually(async () => added.length === 1, { timeoutMs: 2000, what: 'the token on the peer' });
+        await eventually(() => added.length === 1, { timeoutMs: 2000, what: 'the token on the peer' });
         expect(Date.now() - startedAt).toBeLessThan(2000);
         expect(added[0]).toEqual(token);
         expect(await peer.get(usdc.tokenAddress)).toEqual(token);
@@ -137,7 +137,7 @@ export function describeTokenRegistryContract(name: string, options: TokenRegist
         await peer.add(bonk);
         await eventually(async () => (await store.get(bonk.tokenAddress)) !== undefined, { timeoutMs: 2000, what: 'the peer’s token here' });
         await store.remove(usdc.tokenAddress);
-        await eventually(async () => removed.length === 1, { timeoutMs: 2000, what: 'the removal on the peer' });
+        await eventually(() => removed.length === 1, { timeoutMs: 2000, what: 'the removal on the peer' });
         expect(removed[0]).toEqual(token);
         expect((await peer.list()).map((t) => t.symbol)).toEqual(['BONK']);
       });
