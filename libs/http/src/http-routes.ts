@@ -28,7 +28,7 @@ export function registerHttpRoutes(app: TemplatedApp, handlers: HttpRouteHandler
   app.get('/healthz', (res) => sendReport(res, handlers.health()));
   app.get('/readyz', (res) => sendReport(res, handlers.readiness()));
   app.get('/instruments', (res) => send(res, '200 OK', JSON_TYPE, JSON.stringify(handlers.instruments())));
-  const metrics = handlers.metrics;
+  const metrics = handlers.metrics?.bind(handlers);
   if (metrics) {
     app.get('/metrics', (res) => {
       let aborted = false;
@@ -45,7 +45,7 @@ export function registerHttpRoutes(app: TemplatedApp, handlers: HttpRouteHandler
       );
     });
   }
-  const dashboard = handlers.dashboard;
+  const dashboard = handlers.dashboard?.bind(handlers);
   if (dashboard) {
     app.get('/', (res) => {
       const page = dashboard();

@@ -91,7 +91,7 @@ export function registerIngestRoute(app: TemplatedApp, options: IngestRouteOptio
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new InvalidConfigError([`ingest route: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`]);
   const scope = options.scope ?? 'ingest';
-  const onError = options.onError ?? ((error: Error) => process.emitWarning(error.message, { type: error.name }));
+  const onError = options.onError?.bind(options) ?? ((error: Error) => process.emitWarning(error.message, { type: error.name }));
   const validator = new IngestValidator({ registry: options.registry, clock: options.clock ?? systemClock, autoTrack: options.autoTrack, tokens: options.tokens, onError });
   const counters: IngestRouteStats = { batches: 0, accepted: 0, rejected: 0, refused: {} };
   const decoder = new TextDecoder('utf-8', { fatal: true });
