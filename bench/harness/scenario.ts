@@ -246,10 +246,8 @@ export async function runScenario(ctx: BenchContext, target: TargetSpec, n: numb
     log(`    FAILED: ${result.error}`);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
-    const clients = load as LoadGroup | undefined;
-    const sut = server as ServerUnderTest | undefined;
-    await clients?.quit().catch(() => undefined);
-    await sut?.stop().catch((error: unknown) => log(`    stop failed: ${firstLine(error)}`));
+    await load?.quit().catch(() => undefined);
+    await server?.stop().catch((error: unknown) => log(`    stop failed: ${firstLine(error)}`));
     result.durationMs = Date.now() - started;
   }
   return result;

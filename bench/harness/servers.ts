@@ -265,7 +265,7 @@ export async function startReference(ctx: BenchContext, name: ReferenceName, str
       proc.send(`active ${step && step.streamIndices.length > 0 ? step.streamIndices.join(',') : '-'}`);
     },
     memory: () => readProbe(proc.pid, probeFile),
-    broadcastPaths: async () => undefined,
+    broadcastPaths: () => Promise.resolve(undefined),
     stop: async () => {
       await proc.stop('SIGTERM', 10_000);
       fs.rmSync(probeFile, { force: true });

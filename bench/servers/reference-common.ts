@@ -55,7 +55,7 @@ export function startPublisher(args: ReferenceArgs, publish: (index: number, seq
     done = due;
     for (const index of active) {
       seqs[index] = (seqs[index] ?? 0) + 1;
-      publish(index, seqs[index]!);
+      publish(index, seqs[index]);
     }
   }, 1);
 }

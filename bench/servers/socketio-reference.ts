@@ -17,7 +17,7 @@ const io = new Server({ serveClient: false, pingInterval: 10_000, pingTimeout: 5
 const nsp = io.of('/api-ws');
 nsp.use((socket, next) => next(typeof (socket.handshake.auth as { apiKey?: unknown }).apiKey === 'string' ? undefined : new Error('Authentication failed')));
 nsp.on('connection', (socket) => {
-  socket.join(args.streams);
+  void socket.join(args.streams);
 });
 const publish = (index: number, seq: number) => {
   const symbol = args.streams[index]!;

@@ -15,7 +15,8 @@ wss.on('connection', (ws) => {
   const mine = new Set<string>();
   ws.send(CONNECTED);
   ws.on('message', (data) => {
-    const subscription = parseSubscription(String(data));
+    // ws delivers a Buffer (binaryType 'nodebuffer', the default).
+    const subscription = parseSubscription(Buffer.isBuffer(data) ? data.toString('utf8') : '');
     if (subscription === undefined) return;
     const topic = `${subscription.tokenAddress}:${subscription.timeframe}`;
     let set = subscribers.get(topic);
