@@ -16,18 +16,25 @@ export function exists(relative: string): boolean {
   return existsSync(path.join(ROOT, relative));
 }
 
+/**
+ * A parsed YAML document. Deploy files are free-form and the specs walk them, checking every
+ * value they read with expect; a shape type per file would be a second, unchecked copy of it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: the specs assert the shape
+export type Yaml = any;
+
 /** One YAML document (compose files use `<<` merge keys); throws on any parse error. */
-export function readYaml(relative: string): any {
+export function readYaml(relative: string): Yaml {
   return parse(readText(relative), { merge: true, prettyErrors: true });
 }
 
 /** Every document of a multi-document YAML file (Kubernetes manifests); throws on any parse error. */
-export function readYamlDocuments(relative: string): any[] {
+export function readYamlDocuments(relative: string): Yaml[] {
   const documents = parseAllDocuments(readText(relative), { merge: true, prettyErrors: true });
   for (const document of documents) {
     if (document.errors.length > 0) throw new Error(`${relative}: ${document.errors.map((error) => error.message).join('; ')}`);
   }
-  return documents.map((document) => document.toJSON()).filter((value) => value !== null);
+  return documents.map((document) => document.toJSON() as unknown).filter((value) => value !== null);
 }
 
 export function listFiles(relative: string): string[] {

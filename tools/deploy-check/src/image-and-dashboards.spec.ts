@@ -1,8 +1,8 @@
-import { exists, gatewayFacts, readText, readYaml, type GatewayFacts } from './deploy-files';
+import { exists, gatewayFacts, readText, readYaml, type GatewayFacts, type Yaml } from './deploy-files';
 
 describe('deploy/Dockerfile, Prometheus targets, Grafana provisioning', () => {
   let facts: GatewayFacts;
-  let services: Record<string, any>;
+  let services: Record<string, Yaml>;
 
   beforeAll(() => {
     facts = gatewayFacts();
@@ -32,7 +32,7 @@ describe('deploy/Dockerfile, Prometheus targets, Grafana provisioning', () => {
     const config = readYaml('deploy/prometheus/prometheus.yml');
     const haproxyStats = Number(/frontend stats\s+bind :(\d+)/.exec(readText('deploy/haproxy/haproxy.cfg'))?.[1]);
     for (const job of config.scrape_configs) {
-      for (const target of job.static_configs.flatMap((entry: any) => entry.targets as string[])) {
+      for (const target of job.static_configs.flatMap((entry: Yaml) => entry.targets as string[])) {
         const [host, port] = target.split(':');
         if (host === 'localhost') continue;
         expect([job.job_name, host, host in services]).toEqual([job.job_name, host, true]);
@@ -41,7 +41,7 @@ describe('deploy/Dockerfile, Prometheus targets, Grafana provisioning', () => {
       }
     }
     // The alert on `up` matches the gateway jobs.
-    expect(config.scrape_configs.filter((job: any) => /^mdg-.*$/.test(job.job_name)).map((job: any) => job.job_name)).toEqual(['mdg-engine', 'mdg-edge', 'mdg-worker']);
+    expect(config.scrape_configs.filter((job: Yaml) => /^mdg-.*$/.test(job.job_name)).map((job: Yaml) => job.job_name)).toEqual(['mdg-engine', 'mdg-edge', 'mdg-worker']);
   });
 
   it('Grafana gets the Prometheus datasource and the dashboard, which uses it everywhere', () => {
@@ -53,7 +53,7 @@ describe('deploy/Dockerfile, Prometheus targets, Grafana provisioning', () => {
     expect(mounts).toContainEqual(['./grafana/dashboards', provider.options.path, 'ro']);
     const dashboard = JSON.parse(readText('deploy/grafana/dashboards/mdg.json'));
     expect(services['grafana'].environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(`${provider.options.path}/mdg.json`);
-    const panels = (dashboard.panels as any[]).filter((panel) => panel.type !== 'row');
+    const panels = (dashboard.panels as Yaml[]).filter((panel) => panel.type !== 'row');
     expect(panels.length).toBeGreaterThan(20);
     for (const panel of panels) {
       expect([panel.title, panel.datasource?.uid, panel.targets.length > 0]).toEqual([panel.title, datasource.uid, true]);

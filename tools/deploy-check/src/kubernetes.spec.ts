@@ -1,6 +1,6 @@
-import { gatewayFacts, listFiles, readYaml, readYamlDocuments, roleList, type GatewayFacts } from './deploy-files';
+import { gatewayFacts, listFiles, readYaml, readYamlDocuments, roleList, type GatewayFacts, type Yaml } from './deploy-files';
 
-type Manifest = any;
+type Manifest = Yaml;
 
 function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([key, value]) => labels[key] === value);
@@ -19,7 +19,7 @@ describe('deploy/k8s manifests', () => {
       .filter((file) => file !== 'kustomization.yaml')
       .flatMap((file) => readYamlDocuments(`deploy/k8s/${file}`));
     const gatewayImage = kustomization.images[0].name;
-    gatewayDeployments = manifests.filter((manifest) => manifest.kind === 'Deployment' && manifest.spec.template.spec.containers.some((container: any) => container.image === gatewayImage));
+    gatewayDeployments = manifests.filter((manifest) => manifest.kind === 'Deployment' && manifest.spec.template.spec.containers.some((container: Yaml) => container.image === gatewayImage));
   });
 
   it('parse, and the kustomization lists every manifest file', () => {
@@ -57,7 +57,7 @@ describe('deploy/k8s manifests', () => {
         expect([name, redisService?.spec.ports[0].port]).toEqual([name, Number(redisHost?.[2])]);
 
         const port = Number(value('PORT') ?? facts.defaultPort);
-        const http = container.ports.find((entry: any) => entry.name === 'http');
+        const http = container.ports.find((entry: Yaml) => entry.name === 'http');
         expect([name, http?.containerPort]).toEqual([name, port]);
         expect([name, container.readinessProbe.httpGet]).toEqual([name, { path: '/readyz', port: 'http' }]);
         expect([name, container.livenessProbe.httpGet]).toEqual([name, { path: '/healthz', port: 'http' }]);

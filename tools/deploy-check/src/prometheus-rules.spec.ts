@@ -1,4 +1,4 @@
-import { promtool, readYaml } from './deploy-files';
+import { promtool, readYaml, type Yaml } from './deploy-files';
 
 describe('deploy/prometheus: promtool accepts the config and the rules, and the rules fire as intended', () => {
   it('promtool check config prometheus.yml (rule files included)', () => {
@@ -18,7 +18,7 @@ describe('deploy/prometheus: promtool accepts the config and the rules, and the 
   });
 
   it('covers what SREs asked for, each alert with a severity, a summary and a description', () => {
-    const rules = (readYaml('deploy/prometheus/alerts.yml').groups as { rules: any[] }[]).flatMap((group) => group.rules);
+    const rules = (readYaml('deploy/prometheus/alerts.yml').groups as { rules: Yaml[] }[]).flatMap((group) => group.rules);
     const names = rules.map((rule) => rule.alert as string);
     expect(new Set(names).size).toBe(names.length);
     // Gateway down, no ticks, tick-to-wire p99, bus lag, Redis disconnected, queue backlog, slow-client closes, engine takeover.
@@ -29,7 +29,7 @@ describe('deploy/prometheus: promtool accepts the config and the rules, and the 
       expect([rule.alert, rule.labels?.severity]).toEqual([rule.alert, expect.stringMatching(/^(critical|warning|info)$/)]);
       expect([rule.alert, typeof rule.annotations?.summary, typeof rule.annotations?.description]).toEqual([rule.alert, 'string', 'string']);
     }
-    const tested = readYaml('deploy/prometheus/alerts.test.yml').tests.flatMap((test: any) => test.alert_rule_test.map((case_: any) => case_.alertname as string));
+    const tested = readYaml('deploy/prometheus/alerts.test.yml').tests.flatMap((test: Yaml) => test.alert_rule_test.map((case_: Yaml) => case_.alertname as string));
     expect(new Set(tested)).toEqual(
       new Set(['MdgGatewayDown', 'MdgNoTrades', 'MdgEngineTakeover', 'MdgNoActiveEngine', 'MdgSeveralActiveEngines', 'MdgRedisDisconnected', 'MdgEdgeNoUpdates', 'MdgTickToWireP99High', 'MdgSlowClientClosesSpiking', 'MdgJobQueueBacklog', 'MdgJobFailuresRising', 'MdgJobsFailedForGood', 'MdgCandleQueueDropping']),
     );
