@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 
 // Plain JavaScript (jest.unit.config.js loads it before any transform exists).
-const { unitSpecs } = require('./select-unit-specs') as { unitSpecs(): string[] };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a .js module without types, typed here
+const { unitSpecs } = require('./select-unit-specs') as { unitSpecs: () => string[] };
 
 const ROOT = path.resolve(__dirname, '../..');
 

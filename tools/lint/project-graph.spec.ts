@@ -17,6 +17,7 @@ describe('the Nx project graph', () => {
     // As in a fresh clone: no daemon and no .nx cache to fall back on. Nx reads these when loaded.
     process.env['NX_DAEMON'] = 'false';
     process.env['NX_WORKSPACE_DATA_DIRECTORY'] = dataDir;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only now, after the env above is set
     const { createProjectGraphAsync } = require('@nx/devkit') as typeof import('@nx/devkit');
     graph = await createProjectGraphAsync({ exitOnError: false });
     deps = Object.fromEntries(
@@ -28,7 +29,7 @@ describe('the Nx project graph', () => {
 
   it('knows every project under apps, libs and tools', () => {
     const names = Object.keys(graph.nodes);
-    expect(names).toEqual(expect.arrayContaining(['model', 'engine', 'bus', 'edge', 'pipeline', 'redis', 'jobs', 'socketio', 'uws', 'testing', 'gateway', 'cli', 'deploy-check']));
+    expect(names).toEqual(expect.arrayContaining(['model', 'engine', 'bus', 'edge', 'pipeline', 'redis', 'redis-client', 'jobs', 'socketio', 'uws', 'testing', 'gateway', 'cli', 'deploy-check']));
     expect(names.length).toBeGreaterThanOrEqual(24);
   });
 
@@ -38,6 +39,8 @@ describe('the Nx project graph', () => {
     ['edge', 'bus'],
     ['pipeline', 'engine'],
     ['redis', 'bus'], // also through @mdg/bus/testing, the contract suite its spec runs
+    ['redis', 'redis-client'],
+    ['jobs', 'redis-client'],
     ['socketio', 'edge'],
     ['gateway', 'socketio'],
     ['tokens', 'testing'], // the token-registry contract polls with @mdg/testing's eventually
