@@ -68,6 +68,8 @@ describe('module boundaries (eslint + Nx project tags)', () => {
       ['socketio', '@mdg/uws', 'ChartLiveEndpoint'],
       ['uws', '@mdg/socketio', 'SocketIoPriceGateway'],
       ['http', '@mdg/redis', 'RedisMarketBus'],
+      // No exception any more: jobs shares Redis connections through @mdg/redis-client (infra).
+      ['jobs', '@mdg/redis', 'RedisCandleStore'],
     ])('refuses %s importing %s', async (lib, from, name) => {
       expect(await problems(importing(name, from), `libs/${lib}/src/violation.ts`)).toEqual([
         boundary(`A project tagged with "type:adapter" can only depend on libs tagged with ${ADAPTER_MAY_USE}`),
@@ -138,6 +140,9 @@ describe('module boundaries (eslint + Nx project tags)', () => {
       ['edge → bus (domain on a port)', importing('MemoryMarketBus', '@mdg/bus'), 'libs/edge/src/fine.ts'],
       ['redis → bus (adapter implementing a port)', importing('MemoryMarketBus', '@mdg/bus'), 'libs/redis/src/fine.ts'],
       ['redis → config (adapter on infra)', importing('loadGatewayConfig', '@mdg/config'), 'libs/redis/src/fine.ts'],
+      ['jobs → redis-client (adapter on infra; history on storage)', importing('reconnectDelay', '@mdg/redis-client'), 'libs/jobs/src/fine.ts'],
+      ['redis → redis-client (adapter on infra)', importing('createRedisClient', '@mdg/redis-client'), 'libs/redis/src/fine.ts'],
+      ['a jobs spec writing to the Redis candle store (an integration harness)', importing('RedisCandleStore', '@mdg/redis'), 'libs/jobs/src/fine.spec.ts'],
       ['gateway → socketio (an app composing adapters)', importing('SocketIoPriceGateway', '@mdg/socketio'), 'apps/gateway/src/fine.ts'],
       ['a redis spec running the bus contract against Redis', importing('describeMarketBusContract, startRedisServer', '@mdg/bus/testing'), 'libs/redis/src/fine.spec.ts'],
       ['an engine spec using the test helpers', importing('eventually', '@mdg/testing'), 'libs/engine/src/fine.spec.ts'],

@@ -1,7 +1,8 @@
 import type { Feed } from '@mdg/feeds';
 import { PushTradeFeed } from '@mdg/ingest';
 import type { Clock, InstrumentRegistry, Trade } from '@mdg/model';
-import { closeRedisClient, createRedisClient, RedisStreamTradeFeed, RedisTokenRegistry, xaddTrades } from '@mdg/redis';
+import { RedisStreamTradeFeed, RedisTokenRegistry, xaddTrades } from '@mdg/redis';
+import { closeRedisClient, createRedisClient } from '@mdg/redis-client';
 import { FileTokenRegistry, trackRegisteredTokens, type TokenRegistry } from '@mdg/tokens';
 import type { GatewayConfig } from '@mdg/config';
 

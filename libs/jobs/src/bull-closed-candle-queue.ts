@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FinalCandleLinker, type ClosedCandleQueue, type ClosedCandleQueueStats, type FinalCandle } from '@mdg/history';
 import { InvalidConfigError, type CandleUpdate } from '@mdg/model';
-import { reconnectDelay, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis';
+import { reconnectDelay, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { bullConnection } from './bull-connection';
 import { candleJobId, encodeCandleJob } from './candle-job-codec';
 import { CANDLE_QUEUE_DEFAULTS } from './candle-queue-defaults';
@@ -12,8 +12,8 @@ export interface BullClosedCandleQueueOptions {
   connection: RedisConnection;
   /** Default `mdg-candles`. */
   queueName?: string;
-  /** BullMQ key prefix. Default `mdg:bull`. */
-  prefix?: string;
+  /** BullMQ key prefix: keys are `<prefix>:<queueName>:...`. The app passes the deployment's, `redisKeys(keyPrefix).bull` from @mdg/redis (`mdg:bull`). */
+  prefix: string;
   /** Most finals per job; a backlog after an outage goes out in jobs of this size. Default 500. */
   maxBatch?: number;
   /** Finals held in memory while Redis is unreachable or slow; beyond, the oldest are dropped and counted. Default 100,000. */
@@ -97,7 +97,7 @@ export class BullClosedCandleQueue implements ClosedCandleQueue {
     this.reportError = options.onError ?? ((error) => process.emitWarning(error.message, { type: error.name }));
     this.queue = new Queue(options.queueName ?? CANDLE_QUEUE_DEFAULTS.queueName, {
       connection: bullConnection(options.connection, 'mdg-candles-producer', options.reconnect),
-      prefix: options.prefix ?? CANDLE_QUEUE_DEFAULTS.prefix,
+      prefix: options.prefix,
     });
     // Without a listener an 'error' event would throw; an outage is reported, then waited out.
     this.queue.on('error', (error: Error) => this.reportError(new Error(`candle queue: ${error.message}`, { cause: error })));

@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { CandleStore, PruneResult } from '@mdg/history';
 import { InvalidConfigError, systemClock, type Clock } from '@mdg/model';
-import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis';
+import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis-client';
 import { bullConnection } from './bull-connection';
 import { decodeCandleJob } from './candle-job-codec';
 import { CANDLE_QUEUE_DEFAULTS } from './candle-queue-defaults';
@@ -14,8 +14,8 @@ export interface CandleWorkerOptions {
   store: CandleStore;
   /** Default `mdg-candles`. */
   queueName?: string;
-  /** Default `mdg:bull`. */
-  prefix?: string;
+  /** BullMQ key prefix: keys are `<prefix>:<queueName>:...`. The app passes the deployment's, `redisKeys(keyPrefix).bull` from @mdg/redis (`mdg:bull`). */
+  prefix: string;
   /** Jobs processed at once. Writes are idempotent and order-free, so more is safe. Default 1. */
   concurrency?: number;
   /** How long a job stays locked to this worker without a renewal; a worker that died releases its jobs after it. Default 30,000 ms. */
@@ -98,7 +98,7 @@ export class CandleWorker {
     this.clock = options.clock ?? systemClock;
     this.reportError = options.onError ?? ((error) => process.emitWarning(error.message, { type: error.name }));
     const queueName = options.queueName ?? CANDLE_QUEUE_DEFAULTS.queueName;
-    const prefix = options.prefix ?? CANDLE_QUEUE_DEFAULTS.prefix;
+    const prefix = options.prefix;
     this.worker = new Worker(queueName, (job) => this.process(job), {
       connection: bullConnection(options.connection, 'mdg-candles-worker', options.reconnect),
       prefix,

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis';
+import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis-client';
 import { bullConnection } from './bull-connection';
 import { CANDLE_QUEUE_DEFAULTS } from './candle-queue-defaults';
 
@@ -7,8 +7,8 @@ export interface CandleRetentionScheduleOptions {
   connection: RedisConnection;
   /** Default `mdg-candles`. */
   queueName?: string;
-  /** Default `mdg:bull`. */
-  prefix?: string;
+  /** BullMQ key prefix: keys are `<prefix>:<queueName>:...`. The app passes the deployment's, `redisKeys(keyPrefix).bull` from @mdg/redis (`mdg:bull`). */
+  prefix: string;
   /** Period of the retention run. Default 60,000 ms. */
   everyMs?: number;
   reconnect?: RedisReconnectOptions;
@@ -23,7 +23,7 @@ export async function scheduleCandleRetention(options: CandleRetentionScheduleOp
   const everyMs = options.everyMs ?? 60_000;
   const queue = new Queue(options.queueName ?? CANDLE_QUEUE_DEFAULTS.queueName, {
     connection: bullConnection(options.connection, 'mdg-candles-scheduler', options.reconnect),
-    prefix: options.prefix ?? CANDLE_QUEUE_DEFAULTS.prefix,
+    prefix: options.prefix,
   });
   const errors: Error[] = [];
   queue.on('error', (error: Error) => void errors.push(error));

@@ -1,5 +1,6 @@
 import { preciseNow } from '@mdg/bus';
-import { closeRedisClient, createRedisClient, RedisConnectionRegistry, RedisKeyStore, RedisMarketBus } from '@mdg/redis';
+import { RedisConnectionRegistry, RedisKeyStore, RedisMarketBus } from '@mdg/redis';
+import { closeRedisClient, createRedisClient } from '@mdg/redis-client';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { GatewayMetrics } from './gateway-metrics';
 import { Scrape } from './testing/scrape';

@@ -1,13 +1,11 @@
 import type { Redis } from 'ioredis';
 import { coverageOf, resolveRetention, retentionCutoff, type CandleRange, type CandleRangeQuery, type CandleStore, type FinalCandle, type PruneResult, type RetentionPolicy } from '@mdg/history';
 import { CandleStoreError, type Candle } from '@mdg/model';
+import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { decodeCandleRecord, encodeCandleRecord } from './candle-record-codec';
-import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
 import { assertKeyPrefix } from './key-prefix';
 import { PRUNE_CANDLES_SCRIPT, RANGE_CANDLES_SCRIPT, UPSERT_CANDLES_SCRIPT } from './redis-candle-store-scripts';
 import { redisKeys, type RedisKeys } from './redis-keys';
-import { RedisScript } from './redis-script';
-import { waitUntilReady } from './wait-until-ready';
 
 export interface RedisCandleStoreOptions {
   connection: RedisConnection;

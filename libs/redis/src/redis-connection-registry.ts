@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ConnectionLease, ConnectionRegistry } from '@mdg/auth';
 import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
-import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
+import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { emitErrorWarning } from './emit-error-warning';
 import { assertKeyPrefix } from './key-prefix';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { ACQUIRE_LEASE_SCRIPT, COUNT_LEASES_SCRIPT, RENEW_LEASES_SCRIPT } from './lease-scripts';
-import { RedisScript } from './redis-script';
-import { waitUntilReady } from './wait-until-ready';
 
 export interface RedisConnectionRegistryOptions {
   connection: RedisConnection;

@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EngineLease } from '@mdg/pipeline';
 import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
-import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
+import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { assertKeyPrefix } from './key-prefix';
 import { redisKeys } from './redis-keys';
 import { ACQUIRE_ENGINE_LEASE_SCRIPT, RELEASE_ENGINE_LEASE_SCRIPT, RENEW_ENGINE_LEASE_SCRIPT } from './redis-engine-lease-scripts';
-import { RedisScript } from './redis-script';
-import { waitUntilReady } from './wait-until-ready';
 
 export interface RedisEngineLeaseOptions {
   connection: RedisConnection;

@@ -2,12 +2,10 @@ import type { Redis } from 'ioredis';
 import type { SeriesState, TickerSlotState, TickerState } from '@mdg/engine';
 import type { EngineCheckpoint, EngineStateStore } from '@mdg/pipeline';
 import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
-import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
+import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { assertKeyPrefix } from './key-prefix';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { SAVE_ENGINE_STATE_SCRIPT } from './redis-engine-state-scripts';
-import { RedisScript } from './redis-script';
-import { waitUntilReady } from './wait-until-ready';
 
 export interface RedisEngineStateStoreOptions {
   connection: RedisConnection;

@@ -1,12 +1,11 @@
 import type { Redis } from 'ioredis';
 import { hashApiKey, isWellFormedApiKey, MemoryKeyStore, type ApiKeyRecord, type KeyVerdict } from '@mdg/auth';
 import { KeyStoreError, type Clock } from '@mdg/model';
-import type { RedisConnection, RedisReconnectOptions } from './create-redis-client';
+import { RedisScript, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { assertKeyPrefix } from './key-prefix';
 import { decodeKeyRecord, encodeKeyRecord } from './key-record-codec';
 import { COMMIT_KEYS_SCRIPT, LOAD_KEYS_SCRIPT } from './key-store-scripts';
 import { redisKeys } from './redis-keys';
-import { RedisScript } from './redis-script';
 import { MAX_COMMIT_ATTEMPTS } from './max-commit-attempts';
 import { RedisTableSync } from './redis-table-sync';
 

@@ -1,4 +1,4 @@
-import type { RedisConnection, RedisReconnectOptions } from './create-redis-client';
+import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis-client';
 
 export interface RedisMarketBusOptions {
   connection: RedisConnection;

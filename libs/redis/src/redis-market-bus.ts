@@ -1,16 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { BusState, Envelope, EnvelopeHandler, MarketBus, StreamId } from '@mdg/bus';
 import { InvalidConfigError, MarketBusError, ServiceUnavailableError } from '@mdg/model';
+import { closeRedisClient, createRedisClient, RedisScript } from '@mdg/redis-client';
 import { BusListeners } from './bus-listeners';
 import { ChannelTable } from './channel-table';
 import { ConflationBuffer } from './conflation-buffer';
-import { closeRedisClient, createRedisClient } from './create-redis-client';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
 import { assertKeyPrefix } from './key-prefix';
 import { PUBLISH_ENVELOPE_SCRIPT } from './market-bus-scripts';
 import type { RedisMarketBusOptions, RedisMarketBusStats } from './redis-market-bus-options';
 import { redisKeys, type RedisKeys } from './redis-keys';
-import { RedisScript } from './redis-script';
 
 export type { RedisMarketBusOptions, RedisMarketBusStats } from './redis-market-bus-options';
 

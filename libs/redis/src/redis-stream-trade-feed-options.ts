@@ -2,7 +2,7 @@ import type { FeedStats, IntervalTimer } from '@mdg/feeds';
 import type { AutoTrackPolicy, RecentTradeKeys } from '@mdg/ingest';
 import type { Clock, InstrumentRegistry } from '@mdg/model';
 import type { TokenRegistry } from '@mdg/tokens';
-import type { RedisConnection, RedisReconnectOptions } from './create-redis-client';
+import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis-client';
 
 
 export interface RedisStreamTradeFeedOptions {

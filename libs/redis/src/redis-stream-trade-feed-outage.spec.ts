@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { InstrumentRegistry, type Trade } from '@mdg/model';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { expectSameCandles } from '@mdg/engine/testing';
-import { closeRedisClient } from './create-redis-client';
+import { closeRedisClient } from '@mdg/redis-client';
 import { ingestStreamKey } from './ingest-stream-format';
 import { RedisStreamTradeFeed } from './redis-stream-trade-feed';
 import { INGEST_TEST_TOKENS, ingestTestTrades } from './testing/ingest-fixtures';

@@ -6,7 +6,7 @@ import { InstrumentRegistry, ManualClock, WRAPPED_SOL_MINT, type Trade } from '@
 import { MemoryTokenRegistry } from '@mdg/tokens';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { expectSameCandles } from '@mdg/engine/testing';
-import { closeRedisClient } from './create-redis-client';
+import { closeRedisClient } from '@mdg/redis-client';
 import { encodeIngestTrade, ingestStreamKey } from './ingest-stream-format';
 import { RedisStreamTradeFeed, type RedisStreamTradeFeedOptions } from './redis-stream-trade-feed';
 import { streamEntries } from './stream-replies';

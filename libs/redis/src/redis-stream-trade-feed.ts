@@ -4,15 +4,14 @@ import type { Redis } from 'ioredis';
 import { systemIntervalTimer, type Feed, type FeedHandlers, type FeedState } from '@mdg/feeds';
 import { IngestValidator, RecentTradeKeys, tradeKey } from '@mdg/ingest';
 import { InvalidConfigError, ServiceUnavailableError, systemClock, type Trade } from '@mdg/model';
+import { closeRedisClient, createRedisClient, reconnectDelay, RedisScript } from '@mdg/redis-client';
 import { ClaimSchedule } from './claim-schedule';
-import { closeRedisClient, createRedisClient, reconnectDelay } from './create-redis-client';
 import { decodeIngestEntry } from './ingest-entry-decoder';
 import { IngestConsumerGroup } from './ingest-consumer-group';
 import { ACK_AND_GUARD_SCRIPT } from './ingest-stream-scripts';
 import { assertKeyPrefix } from './key-prefix';
 import { RedisCommandRunner } from './redis-command-runner';
 import { redisKeys, type RedisKeys } from './redis-keys';
-import { RedisScript } from './redis-script';
 import type { RedisStreamTradeFeedOptions, RedisStreamTradeFeedStats } from './redis-stream-trade-feed-options';
 import { isNoGroup, type RawEntry } from './stream-replies';
 

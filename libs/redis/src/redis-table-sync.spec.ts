@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { InvalidConfigError } from '@mdg/model';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
-import { closeRedisClient } from './create-redis-client';
+import { closeRedisClient } from '@mdg/redis-client';
 import { RedisTableSync, type RedisTableSyncOptions } from './redis-table-sync';
 
 class TestIoError extends Error {}

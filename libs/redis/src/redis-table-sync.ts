@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { InvalidConfigError } from '@mdg/model';
-import { closeRedisClient, createRedisClient, type RedisConnection, type RedisReconnectOptions } from './create-redis-client';
-import { waitUntilReady } from './wait-until-ready';
+import { closeRedisClient, createRedisClient, waitUntilReady, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 
 /** How the owning store plugs in: its error type, its lifecycle and its reactions to Redis. */
 export interface RedisTableSyncOwner<E extends Error> {

@@ -3,7 +3,7 @@ import { InstrumentRegistry, type TokenStoreError } from '@mdg/model';
 import { trackRegisteredTokens } from '@mdg/tokens';
 import { CONTRACT_TOKENS, describeTokenRegistryContract } from '@mdg/tokens/testing';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
-import { closeRedisClient } from './create-redis-client';
+import { closeRedisClient } from '@mdg/redis-client';
 import { RedisTokenRegistry, type RedisTokenRegistryOptions } from './redis-token-registry';
 
 let server: RedisServerHandle;

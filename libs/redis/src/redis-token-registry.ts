@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
 import { TokenStoreError, type Clock } from '@mdg/model';
 import { decodeRegisteredToken, encodeRegisteredToken, LocalTokenRegistry, type RegisteredToken, type TokenMutation, type TokenTable } from '@mdg/tokens';
-import type { RedisConnection, RedisReconnectOptions } from './create-redis-client';
+import { RedisScript, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { assertKeyPrefix } from './key-prefix';
 import { redisKeys } from './redis-keys';
-import { RedisScript } from './redis-script';
 import { MAX_COMMIT_ATTEMPTS } from './max-commit-attempts';
 import { RedisTableSync } from './redis-table-sync';
 import { COMMIT_TOKENS_SCRIPT } from './token-registry-scripts';
