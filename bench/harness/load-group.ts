@@ -3,8 +3,9 @@
  * limit (20,000 per process here), each process with its own 127.0.0.x source address (its
  * own 28k ephemeral ports) and all pinned to the load core.
  */
+import { eventually } from '@mdg/testing';
 import { LatencyHistogram, type SparseHistogram } from './histogram';
-import { Proc, sleep } from './processes';
+import { onTimeout, Proc, sleep } from './processes';
 
 export interface LoadGroupOptions {
   binary: string;
@@ -121,27 +122,27 @@ export class LoadGroup {
   }
 
   /** Waits (bounded) until no message has arrived for `quietMs`: a saturated server's backlog has drained. */
-  async quiet(quietMs: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+  quiet(quietMs: number, timeoutMs: number): Promise<boolean> {
     const total = async () => sum((await this.command('status', '{"event":"status"', 5000)).map((line) => (JSON.parse(line) as { msgs: number }).msgs));
-    let last = await total();
-    while (Date.now() < deadline) {
-      await sleep(quietMs);
+    // Quiet = the message count did not move over one whole interval of `quietMs`.
+    let last: number | undefined;
+    const unchanged = async () => {
       const now = await total();
-      if (now === last) return true;
+      const same = now === last;
       last = now;
-    }
-    return false;
+      return same;
+    };
+    return eventually(unchanged, { what: `no message for ${quietMs} ms`, timeoutMs, intervalMs: quietMs }).then(() => true, onTimeout(false));
   }
 
   /** Waits (bounded) until every client is ready again, e.g. after a saturated step closed some. */
   async settle(timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    let ready = await this.readyNow();
-    while (ready < this.n && Date.now() < deadline) {
-      await sleep(250);
+    let ready = 0;
+    const allReady = async () => {
       ready = await this.readyNow();
-    }
+      return ready >= this.n;
+    };
+    await eventually(allReady, { what: 'every client ready again', timeoutMs, intervalMs: 250 }).catch(onTimeout(undefined));
     return ready;
   }
 

@@ -5,6 +5,7 @@
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createInterface } from 'node:readline';
+import { EventuallyTimeoutError } from '@mdg/testing';
 
 const running = new Set<Proc>();
 
@@ -174,4 +175,15 @@ export function rssBytes(pid: number): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * For `eventually(...).catch(...)`: a wait that timed out yields `fallback` (a benchmark reports
+ * what it got instead of failing the run); any other error, e.g. a broken check, still throws.
+ */
+export function onTimeout<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof EventuallyTimeoutError) return fallback;
+    throw error;
+  };
 }

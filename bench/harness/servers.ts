@@ -9,8 +9,8 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { RedisKeyStore } from '@mdg/redis';
-import { startRedisServer, type RedisServerHandle } from '@mdg/testing';
-import { cpuMicros, Proc, rssBytes, sleep } from './processes';
+import { eventually, startRedisServer, type RedisServerHandle } from '@mdg/testing';
+import { cpuMicros, onTimeout, Proc, rssBytes } from './processes';
 import type { BenchContext, Step } from './bench-context';
 
 export interface MemoryReading {
@@ -57,14 +57,11 @@ function nodeArgs(ctx: BenchContext, profileName: string | undefined): string[] 
 async function readProbe(pid: number, file: string): Promise<MemoryReading> {
   const before = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
   process.kill(pid, 'SIGUSR2');
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    await sleep(50);
-    if (fs.existsSync(file) && fs.statSync(file).mtimeMs !== before) {
-      const usage = JSON.parse(fs.readFileSync(file, 'utf8')) as MemoryReading;
-      return { rss: rssBytes(pid), heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
-    }
-  }
-  return { rss: rssBytes(pid), heapUsed: Number.NaN, external: Number.NaN, arrayBuffers: Number.NaN };
+  const written = () => fs.existsSync(file) && fs.statSync(file).mtimeMs !== before;
+  const answered = await eventually(written, { what: `the memory probe of pid ${pid}`, timeoutMs: 5000, intervalMs: 50 }).then(() => true, onTimeout(false));
+  if (!answered) return { rss: rssBytes(pid), heapUsed: Number.NaN, external: Number.NaN, arrayBuffers: Number.NaN };
+  const usage = JSON.parse(fs.readFileSync(file, 'utf8')) as MemoryReading;
+  return { rss: rssBytes(pid), heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
 }
 
 function getText(port: number, urlPath: string): Promise<string | undefined> {

@@ -9,6 +9,7 @@ import { SimulatedFeed } from '@mdg/feeds';
 import { systemClock, type Candle } from '@mdg/model';
 import { loadGatewayConfig } from '@mdg/config';
 import { ReferenceCandles } from '@mdg/engine/testing';
+import { eventually } from '@mdg/testing';
 import { Gateway } from './gateway';
 import { RecordingFeed } from './testing/recording-feed';
 
@@ -22,22 +23,6 @@ interface ChartEvent {
   timeframe: number;
   candle: Candle & { datetime: string; closed: boolean };
   seq: number;
-}
-
-function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const value = check();
-      if (value !== undefined) {
-        clearInterval(poll);
-        resolve(value);
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error('condition not met in time'));
-      }
-    }, 20);
-  });
 }
 
 describe('the embedded gateway, end to end', () => {
@@ -77,7 +62,7 @@ describe('the embedded gateway, end to end', () => {
     const updates: { symbol: string; price: number; seq: number }[] = [];
     socket.on('initial-prices', (prices: unknown[]) => initial.push(prices));
     socket.on('price-update', (update: { symbol: string; price: number; seq: number }) => updates.push(update));
-    await until(() => (updates.length >= 40 ? true : undefined));
+    await eventually(() => updates.length >= 40, { what: '40 price-updates', timeoutMs: 10_000 });
     expect(initial).toHaveLength(1);
     const symbols = new Set(updates.map((update) => update.symbol));
     expect(symbols.size).toBeGreaterThan(5);
@@ -112,14 +97,17 @@ describe('the embedded gateway, end to end', () => {
     const messages: Record<string, unknown>[] = [];
     ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
     await new Promise((resolve) => ws.once('open', resolve));
-    await until(() => (messages.length >= 1 ? true : undefined));
+    await eventually(() => messages.length >= 1, { what: 'the connected greeting', timeoutMs: 10_000 });
     expect(messages[0]).toEqual({ type: 'connected', message: 'Connected to ChartLive WebSocket. Send a JSON object with "tokenAddress" and optional "timeframe".' });
     ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1 }));
     ws.send(JSON.stringify({ tokenAddress: 'BTC' }));
-    const finals = await until(() => {
-      const closed = messages.filter((m): m is ChartEvent & Record<string, unknown> => m['event'] === 'chart' && (m as unknown as ChartEvent).candle.closed);
-      return closed.length >= 3 ? closed : undefined;
-    }, 15_000);
+    const finals = await eventually(
+      () => {
+        const closed = messages.filter((m): m is ChartEvent & Record<string, unknown> => m['event'] === 'chart' && (m as unknown as ChartEvent).candle.closed);
+        return closed.length >= 3 ? closed : undefined;
+      },
+      { what: 'three closed 1 s chart candles', timeoutMs: 15_000 },
+    );
     expect(messages[1]).toEqual({ type: 'subscriptionConfirmed', message: `Subscribed to ${token.tokenAddress} with 1s timeframe` });
     expect(messages).toContainEqual(expect.objectContaining({ type: 'error', code: 'TOKEN_NOT_TRACKED' }));
 
@@ -170,26 +158,26 @@ describe('the embedded gateway, end to end', () => {
       for (const update of candles) if (update.closed && update.instrument === token.tokenAddress && update.timeframe === 1) published.push(update.candle.time);
     });
     // Let a few 1 s buckets close first (history needs at least two, and one may still be on its way to the store).
-    await until(() => (published.length >= 3 ? true : undefined), 15_000);
+    await eventually(() => published.length >= 3, { what: 'three published 1 s finals', timeoutMs: 15_000 });
     const first = await open();
     first.ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1, history: 1000 }));
-    const history = await until(() => first.messages.find((m) => m['event'] === 'history'));
+    const history = await eventually(() => first.messages.find((m) => m['event'] === 'history'), { what: 'the history answer', timeoutMs: 10_000 });
     const candles = history['candles'] as (Candle & { closed: boolean })[];
     expect(candles.length).toBeGreaterThanOrEqual(2);
     expect(candles.every((candle) => candle.closed)).toBe(true);
     const finalsSeen = () => [...candles.map((c) => c.time), ...first.messages.filter((m) => m['event'] === 'chart' && (m as unknown as ChartEvent).candle.closed).map((m) => (m as unknown as ChartEvent).candle.time)];
-    await until(() => (finalsSeen().length >= candles.length + 2 ? true : undefined), 10_000);
+    await eventually(() => finalsSeen().length >= candles.length + 2, { what: 'two live finals after the history', timeoutMs: 10_000 });
     const seen = finalsSeen();
     expect(new Set(seen).size).toBe(seen.length); // no candle repeated at the seam
     for (let i = 1; i < seen.length; i += 1) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
     // The bot drops, misses a few buckets, and comes back with since = its last final.
     const last = seen[seen.length - 1]!;
     first.ws.terminate();
-    await until(() => (published.filter((time) => time > last).length >= 2 ? true : undefined), 15_000);
+    await eventually(() => published.filter((time) => time > last).length >= 2, { what: 'two finals published while the bot was away', timeoutMs: 15_000 });
     stopWatching();
     const second = await open();
     second.ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1, since: last }));
-    const replay = await until(() => second.messages.find((m) => m['event'] === 'history'));
+    const replay = await eventually(() => second.messages.find((m) => m['event'] === 'history'), { what: 'the since-replay history answer', timeoutMs: 10_000 });
     expect(replay['complete']).toBe(true);
     const missed = (replay['candles'] as Candle[]).map((c) => c.time);
     expect(missed.length).toBeGreaterThanOrEqual(1);

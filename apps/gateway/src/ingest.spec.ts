@@ -6,21 +6,12 @@ import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { WRAPPED_SOL_MINT } from '@mdg/model';
 import { loadGatewayConfig } from '@mdg/config';
+import { eventually } from '@mdg/testing';
 import { Gateway } from './gateway';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../..');
 const MINT = 'EfadCVV4RNwiKpbmjxU2rZrBgTyYYPna3DjC4qZ1hnKy';
-
-async function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('on-chain token trades in: tokens registered by the CLI, trades pushed over HTTP (embedded gateway)', () => {
   let dir: string;
@@ -44,7 +35,7 @@ describe('on-chain token trades in: tokens registered by the CLI, trades pushed 
     expect(gateway.registry.tokens()).toEqual([]);
     const env = { ...process.env, MDG_TOKENS_FILE: path.join(dir, 'tokens.json') };
     await run(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'tokens', 'add', MINT, '--decimals', '6', '--quote', WRAPPED_SOL_MINT, '--symbol', 'KAMINO9'], { cwd: ROOT, env });
-    await until(() => (gateway.registry.findToken(MINT) ? true : undefined), 3_000);
+    await eventually(() => gateway.registry.findToken(MINT) !== undefined, { what: 'the gateway to pick up the token added by the CLI', timeoutMs: 3_000 });
 
     const viewer = (await gateway.keyStore.create({ userId: 'viewer', plan: 'free' })).apiKey;
     const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/chart-live`, { headers: { 'x-api-key': viewer } });
@@ -52,7 +43,7 @@ describe('on-chain token trades in: tokens registered by the CLI, trades pushed 
     ws.on('message', (data) => events.push(JSON.parse(String(data))));
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(JSON.stringify({ tokenAddress: MINT, timeframe: 60 }));
-    await until(() => events.find((m) => (m as { type?: string }).type === 'subscriptionConfirmed'));
+    await eventually(() => events.some((m) => (m as { type?: string }).type === 'subscriptionConfirmed'), { what: 'the subscription confirmation', timeoutMs: 10_000 });
 
     const indexer = (await gateway.keyStore.create({ userId: 'indexer', plan: 'free', scopes: ['ingest'] })).apiKey;
     const now = Date.now();
@@ -66,11 +57,16 @@ describe('on-chain token trades in: tokens registered by the CLI, trades pushed 
     const result = (await response.json()) as { accepted: number; rejected: { line: number; code: string }[] };
     expect(result.rejected).toEqual([expect.objectContaining({ line: 3, code: 'INVALID_JSON' })]);
 
-    const candle = await until(() => events.filter((m) => m.event === 'chart').map((m) => m.candle!).find((c) => c.trades === 2));
+    const candles = () => events.filter((m) => m.event === 'chart').map((m) => m.candle!);
+    const candle = await eventually(() => candles().find((c) => c.trades === 2), { what: 'the candle of both trades', timeoutMs: 10_000 });
     expect(candle).toMatchObject({ trades: 2, volume: 3_000_000, close: 0.7 });
-    // The duplicate of sig1:0 on line 4 was applied once.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(events.filter((m) => m.event === 'chart').every((m) => m.candle!.trades <= 2)).toBe(true);
+    // The duplicate of sig1:0 on line 4 was applied once: a later marker trade, once streamed, is the third trade, not the fourth.
+    const marker = { instrument: MINT, price: 0.9, size: 500_000, side: 'buy', time: now - 5, tradeId: 'sig2:0', source: 'raydium' };
+    const markerResponse = await fetch(`${base}/ingest/trades`, { method: 'POST', headers: { 'x-api-key': indexer, 'content-type': 'application/x-ndjson', connection: 'close' }, body: JSON.stringify(marker) });
+    expect(markerResponse.status).toBe(200);
+    const withMarker = await eventually(() => candles().find((c) => c.close === 0.9), { what: 'the candle with the marker trade', timeoutMs: 10_000 });
+    expect(withMarker).toMatchObject({ trades: 3, volume: 3_500_000 });
+    expect(candles().every((c) => c.trades <= 3)).toBe(true);
     ws.close();
 
     const refused = await fetch(`${base}/ingest/trades`, { method: 'POST', headers: { 'x-api-key': viewer, 'content-type': 'application/x-ndjson', connection: 'close' }, body: JSON.stringify(trades[0]) });

@@ -5,7 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { SIMULATED_TOKENS } from '@mdg/feeds';
 import { RedisCandleStore, RedisKeyStore } from '@mdg/redis';
-import { startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { GatewayProcess } from './testing/gateway-process';
 
 const run = promisify(execFile);
@@ -24,10 +24,6 @@ interface ChartEvent {
   seq: number;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Names the step that hangs instead of a bare test timeout. */
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -35,16 +31,6 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('scale-out over Redis: separate engine and edge processes', () => {
@@ -139,7 +125,7 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     }
     const chartsA = await chartClient(edgeA!, apiKey, 1);
     const chartsB = await chartClient(edgeB!, apiKey, 1);
-    await until('both edges to stream', () => (onA.length > 60 && onB.length > 60 && chartsA.length > 5 && chartsB.length > 5 ? true : undefined));
+    await eventually(() => onA.length > 60 && onB.length > 60 && chartsA.length > 5 && chartsB.length > 5, { what: 'both edges to stream prices and candles', timeoutMs: 15_000 });
     const bySeq = (updates: PriceUpdate[]) => new Map(updates.filter((u) => u.symbol === 'BTC').map((u) => [u.seq, u]));
     const btcA = bySeq(onA);
     const btcB = bySeq(onB);
@@ -160,7 +146,7 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     expect(await connectOutcome(priceClient(edgeB!, apiKey))).toBe('Connection limit exceeded');
     await edgeA!.kill();
     const killedAt = Date.now();
-    await until('a slot to free', async () => ((await connectOutcome(priceClient(edgeB!, apiKey))) === 'connected' ? true : undefined), 15_000);
+    await eventually(async () => (await connectOutcome(priceClient(edgeB!, apiKey))) === 'connected', { what: 'a connection slot of the killed edge to free', timeoutMs: 15_000, intervalMs: 50 });
     // Lease TTL 3 s: the dead edge's slots are gone well within the documented bound (15 s by default).
     expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_500);
   }, 60_000);
@@ -175,13 +161,13 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     socket.on('price-update', (update: PriceUpdate) => prices.push(update));
     expect(await connectOutcome(socket)).toBe('connected');
     const charts = await chartClient(edge!, apiKey, 1);
-    await until('candles before the takeover', () => (charts.filter((e) => e.candle.closed).length >= 2 ? true : undefined));
+    await eventually(() => charts.filter((e) => e.candle.closed).length >= 2, { what: 'two closed candles before the takeover', timeoutMs: 15_000 });
     await owner.kill();
     const killedAt = Date.now();
     await standby!.waitForLog(/owner with epoch/, 10_000);
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     const before = charts.length;
-    await until('candles after the takeover', () => (charts.slice(before).filter((e) => e.candle.closed).length >= 3 ? true : undefined), 15_000);
+    await eventually(() => charts.slice(before).filter((e) => e.candle.closed).length >= 3, { what: 'three closed candles after the takeover', timeoutMs: 15_000 });
     const finals = charts.filter((e) => e.candle.closed).map((e) => e.candle.time);
     expect(new Set(finals).size).toBe(finals.length);
     expect([...finals].sort((a, b) => a - b)).toEqual(finals);
@@ -198,17 +184,17 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     const socket = priceClient(edge!, apiKey);
     socket.on('price-update', (update: PriceUpdate) => prices.push(update));
     expect(await connectOutcome(socket)).toBe('connected');
-    await until('prices', () => (prices.length > 10 ? true : undefined));
+    await eventually(() => prices.length > 10, { what: 'prices before the Redis restart', timeoutMs: 15_000 });
     await redis.stop();
-    await until('edge not ready', async () => ((await fetch(`${edge!.url}/readyz`)).status === 503 ? true : undefined), 10_000);
+    await eventually(async () => (await fetch(`${edge!.url}/readyz`)).status === 503, { what: 'the edge to report not ready', timeoutMs: 10_000, intervalMs: 50 });
     const notReady = (await (await fetch(`${edge!.url}/readyz`)).json()) as { reasons: string[] };
     expect(notReady.reasons).toContain('bus disconnected');
     // The outage is seen on both sides (the engine buffers its latest updates meanwhile) before Redis comes back.
-    await until('engine not ready', async () => ((await fetch(`${engine!.url}/readyz`)).status === 503 ? true : undefined), 10_000);
+    await eventually(async () => (await fetch(`${engine!.url}/readyz`)).status === 503, { what: 'the engine to report not ready', timeoutMs: 10_000, intervalMs: 50 });
     await redis.restart();
     const countAtRestart = prices.length;
-    await until('prices after the restart', () => (prices.length > countAtRestart + 20 ? true : undefined), 20_000);
-    await until('edge ready again', async () => ((await fetch(`${edge!.url}/readyz`)).status === 200 ? true : undefined), 10_000);
+    await eventually(() => prices.length > countAtRestart + 20, { what: 'prices after the Redis restart', timeoutMs: 20_000 });
+    await eventually(async () => (await fetch(`${edge!.url}/readyz`)).status === 200, { what: 'the edge to report ready again', timeoutMs: 10_000, intervalMs: 50 });
     expect(socket.connected).toBe(true);
     expect(engine!.isRunning()).toBe(true);
     expect(edge!.isRunning()).toBe(true);
@@ -220,7 +206,7 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     // A few 1 s buckets close and travel engine → queue → worker → store: watch the store itself.
     const store = await RedisCandleStore.connect({ connection: redis.url, keyPrefix: prefix });
     try {
-      await until('two 1 s finals persisted', async () => ((await store.range(TOKEN, 1, { limit: 2 })).candles.length >= 2 ? true : undefined), 20_000);
+      await eventually(async () => (await store.range(TOKEN, 1, { limit: 2 })).candles.length >= 2, { what: 'two 1 s finals persisted by the worker', timeoutMs: 20_000, intervalMs: 50 });
     } finally {
       await store.close();
     }
@@ -230,7 +216,7 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(JSON.stringify({ tokenAddress: TOKEN, timeframe: 1, history: 100 }));
-    const history = await until('the history event', () => messages.find((m) => m['event'] === 'history'));
+    const history = await eventually(() => messages.find((m) => m['event'] === 'history'), { what: 'the history event', timeoutMs: 15_000 });
     const candles = history['candles'] as { time: number; closed: boolean }[];
     expect(candles.length).toBeGreaterThanOrEqual(2);
     expect(candles.every((candle) => candle.closed)).toBe(true);

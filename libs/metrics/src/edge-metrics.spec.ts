@@ -1,4 +1,5 @@
 import type { Socket as ClientSocket } from 'socket.io-client';
+import { eventually } from '@mdg/testing';
 import { GatewayStack } from './testing/gateway-stack';
 import type { Scrape } from './testing/scrape';
 
@@ -27,14 +28,14 @@ function request<T>(client: ClientSocket, event: string, payload: unknown): Prom
 }
 
 /** Polls the scrape until `check` holds on it (server-side effects land asynchronously). */
-async function scrapeUntil(stack: GatewayStack, check: (scrape: Scrape) => boolean, what: string, timeoutMs = 10_000): Promise<Scrape> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const scrape = await stack.scrape();
-    if (check(scrape)) return scrape;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function scrapeUntil(stack: GatewayStack, check: (scrape: Scrape) => boolean, what: string, timeoutMs = 10_000): Promise<Scrape> {
+  return eventually(
+    async () => {
+      const scrape = await stack.scrape();
+      return check(scrape) ? scrape : undefined;
+    },
+    { what, timeoutMs, intervalMs: 20 },
+  );
 }
 
 const SIO = { protocol: 'socketio' };

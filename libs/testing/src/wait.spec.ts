@@ -1,4 +1,4 @@
-import { eventually, firstEvent } from './wait';
+import { eventually, EventuallyTimeoutError, firstEvent } from './wait';
 
 describe('eventually', () => {
   it('resolves as soon as a boolean check holds, checking again only while it does not', async () => {
@@ -15,9 +15,9 @@ describe('eventually', () => {
 
   it('rejects after the timeout naming what never happened', async () => {
     const started = Date.now();
-    await expect(eventually(async () => false, { what: 'the impossible', timeoutMs: 50, intervalMs: 5 })).rejects.toThrow(
-      'timed out after 50 ms waiting for the impossible',
-    );
+    const waiting = eventually(async () => false, { what: 'the impossible', timeoutMs: 50, intervalMs: 5 });
+    await expect(waiting).rejects.toThrow('timed out after 50 ms waiting for the impossible');
+    await expect(waiting).rejects.toBeInstanceOf(EventuallyTimeoutError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(50);
   });
 

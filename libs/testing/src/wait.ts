@@ -24,14 +24,19 @@ export interface EventuallyOptions {
   intervalMs?: number;
 }
 
+/** What `eventually` rejects with when the state never came, so a caller that may give up (the benchmarks) can tell a timeout from a broken check. */
+export class EventuallyTimeoutError extends Error {
+  override readonly name = 'EventuallyTimeoutError';
+}
+
 /** What `eventually` treats as "not yet": everything else ends the wait. */
 type NotYet = false | null | undefined;
 
 /**
  * Polls `check` until it returns something other than false, null or undefined, and resolves
  * with that value (so a check can both wait for a state and hand it over). Rejects after
- * `timeoutMs`, naming `what`. An exception thrown by `check` ends the wait at once: a broken
- * check should fail the test, not be retried into a timeout.
+ * `timeoutMs` with an EventuallyTimeoutError naming `what`. An exception thrown by `check`
+ * ends the wait at once: a broken check should fail the test, not be retried into a timeout.
  */
 export async function eventually(check: () => boolean | Promise<boolean>, options: EventuallyOptions): Promise<void>;
 export async function eventually<T>(check: () => T | NotYet | Promise<T | NotYet>, options: EventuallyOptions): Promise<T>;
@@ -41,7 +46,7 @@ export async function eventually<T>(check: () => T | NotYet | Promise<T | NotYet
   for (;;) {
     const value = await check();
     if (value !== false && value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new EventuallyTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(intervalMs);
   }
 }

@@ -28,12 +28,17 @@ export class GatewayProcess {
     });
     const lines: string[] = [];
     let gateway: GatewayProcess | undefined;
+    // The banner line itself starts the GatewayProcess: no polling of the output.
+    let onListening: (port: number) => void = () => undefined;
     const onLine = (line: string) => {
-      lines.push(line);
       if (gateway) {
         gateway.logs.push(line);
         for (const waiter of gateway.waiters) if (waiter.pattern.test(line)) waiter.resolve(line);
+        return;
       }
+      lines.push(line);
+      const listening = /listening on http:\/\/localhost:(\d+)/.exec(line);
+      if (listening) onListening(Number(listening[1]));
     };
     createInterface({ input: child.stdout! }).on('line', onLine);
     createInterface({ input: child.stderr! }).on('line', onLine);
@@ -42,17 +47,13 @@ export class GatewayProcess {
         child.kill('SIGKILL');
         reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${lines.join('\n')}`));
       }, timeoutMs);
-      const poll = setInterval(() => {
-        const listening = lines.map((line) => /listening on http:\/\/localhost:(\d+)/.exec(line)).find((match) => match);
-        if (!listening) return;
-        clearInterval(poll);
+      onListening = (port) => {
         clearTimeout(timer);
-        gateway = new GatewayProcess(name, child, Number(listening[1]));
+        gateway = new GatewayProcess(name, child, port);
         gateway.logs.push(...lines);
         resolve(gateway);
-      }, 25);
+      };
       child.once('exit', (code) => {
-        clearInterval(poll);
         clearTimeout(timer);
         if (!gateway) reject(new Error(`${name} exited with ${code} before listening:\n${lines.join('\n')}`));
       });
