@@ -4,7 +4,7 @@ import type { Feed } from '@mdg/feeds';
 import type { ClosedCandleQueue } from '@mdg/history';
 import type { HealthReport } from '@mdg/http';
 import { PRICE_SYMBOLS, TIMEFRAMES, type Clock, type InstrumentRegistry } from '@mdg/model';
-import { EngineOwnership, MarketPipeline, type EngineLease, type EngineStateStore, type StreamPosition } from '@mdg/pipeline';
+import { EngineOwnership, MarketPipeline, type EngineLease, type EngineStateStore, type StreamResumePoint } from '@mdg/pipeline';
 import type { GatewayConfig } from '@mdg/config';
 
 export interface EngineNodeDeps {
@@ -138,7 +138,7 @@ export class EngineNode {
       ...this.deps.registry.all().flatMap((instrument) => TIMEFRAMES.map((timeframe) => candleStream(instrument.id, timeframe))),
     ];
     const latest = await this.deps.bus.latest(streams);
-    const positions: StreamPosition[] = [];
+    const positions: StreamResumePoint[] = [];
     latest.forEach((envelope, index) => {
       if (envelope === undefined) return;
       positions.push({ stream: streams[index]!, seq: envelope.seq });

@@ -29,8 +29,11 @@ export interface PipelineStats {
 
 type PublishListener = (batch: { prices: MarketUpdate[]; candles: CandleUpdate[] }) => void;
 
-/** Where a stream stands, so a new owner continues its seq instead of restarting at 1. */
-export interface StreamPosition {
+/**
+ * Where a stream resumes: its last published seq, so a new owner continues the seq instead of
+ * restarting at 1. Not the bus's StreamPosition (epoch + seq, the order of envelopes).
+ */
+export interface StreamResumePoint {
   stream: string;
   seq: number;
 }
@@ -79,8 +82,8 @@ export class MarketPipeline {
   }
 
   /** Continues the given streams from their last published seq (call before start, after a takeover). */
-  resume(positions: readonly StreamPosition[]): void {
-    for (const position of positions) this.sequencer.resume(position.stream, position.seq);
+  resume(points: readonly StreamResumePoint[]): void {
+    for (const point of points) this.sequencer.resume(point.stream, point.seq);
   }
 
   get epoch(): number {
