@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, startRedisServer, type RedisServerHandle } from '@mdg/testing';
 import { BullClosedCandleQueue } from './bull-closed-candle-queue';
 import { CandleWorker } from './candle-worker';
 import { RedisCandleStore } from '@mdg/redis';

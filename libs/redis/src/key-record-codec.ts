@@ -62,7 +62,7 @@ export function decodeKeyRecord(flat: readonly string[], where: string): ApiKeyR
       throw new KeyStoreError('corrupt', `${where} is not a valid key record: scopes is not JSON`, { cause: error });
     }
     if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === 'string')) throw corrupt('scopes must be an array of strings');
-    record.scopes = Object.freeze([...(scopes as string[])]);
+    record.scopes = Object.freeze([...scopes]);
   }
   return Object.freeze(record);
 }

@@ -80,7 +80,7 @@ export class RedisKeyStore extends MemoryKeyStore {
     this.versionKey = keys.version;
     this.indexKey = keys.index;
     this.recordKeyPrefix = keys.recordPrefix;
-    this.recordKey = keys.record;
+    this.recordKey = (keyHash) => keys.record(keyHash);
     this.eventsChannel = keys.events;
     this.sync = new RedisTableSync<KeyStoreError>({
       ownerName: 'RedisKeyStore',
@@ -178,7 +178,7 @@ export class RedisKeyStore extends MemoryKeyStore {
       if (version <= this.appliedVersion) return;
       await this.sync.runInBackground(async () => {
         if (version === this.appliedVersion + 1) {
-          await this.fetch(hashes as string[]);
+          await this.fetch(hashes);
           this.appliedVersion = version;
         } else {
           // Missed at least one event: only a full load is sure to be complete.

@@ -128,13 +128,14 @@ export class RedisStreamTradeFeed implements Feed {
   }
 
   /** Resolves at once; the consumer connects and runs in the background (state `stale` until Redis answers). */
-  async start(handlers: FeedHandlers): Promise<void> {
-    if (this.current !== 'idle') throw new Error(`feed ${this.name}: start() called in state '${this.current}'; a feed starts once`);
+  start(handlers: FeedHandlers): Promise<void> {
+    if (this.current !== 'idle') return Promise.reject(new Error(`feed ${this.name}: start() called in state '${this.current}'; a feed starts once`));
     this.handlers = handlers;
     this.current = 'stale';
     this.claims.start();
     this.client.connect().catch(() => undefined); // the loop reports connection trouble
     this.finished = this.run();
+    return Promise.resolve();
   }
 
   /** Finishes the batch in hand (applied trades get acknowledged), then closes the connection. */

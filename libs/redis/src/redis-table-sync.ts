@@ -28,7 +28,7 @@ export interface RedisTableSyncOptions<E extends Error> {
   /** Connection name prefix shown by CLIENT LIST (`<name>-cmd`, `<name>-sub`). */
   name: string;
   /** Builds the owner's `io` error, so callers keep seeing KeyStoreError, TokenStoreError, ... */
-  createIoError(detail: string, options: { cause: unknown }): E;
+  createIoError: (detail: string, options: { cause: unknown }) => E;
   owner: RedisTableSyncOwner<E>;
 }
 

@@ -22,7 +22,7 @@ export function entryList(list: unknown): RawEntry[] {
   if (!Array.isArray(list)) throw new Error(`unexpected stream entry list: ${JSON.stringify(list)}`);
   return list.map((entry: unknown) => {
     if (!Array.isArray(entry) || typeof entry[0] !== 'string') throw new Error(`unexpected stream entry: ${JSON.stringify(entry)}`);
-    const fields = entry[1];
+    const fields: unknown = entry[1];
     return [entry[0], Array.isArray(fields) ? fields.map(String) : null];
   });
 }
