@@ -54,7 +54,7 @@ describe('the embedded gateway: plan changes made with the CLI', () => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/chart-live`, { headers: { 'x-api-key': apiKey } });
     raws.push(ws);
     const messages: Record<string, unknown>[] = [];
-    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+    ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>));
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await new Promise((resolve) => ws.once('open', resolve));
     await eventually(() => messages.length > 0, { what: 'the connected message' });

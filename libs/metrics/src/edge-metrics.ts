@@ -1,6 +1,7 @@
-import type { RefusalCode, ServerCloseReason } from '@mdg/edge';
+import type { ServerCloseReason } from '@mdg/edge';
+import type { ChartLiveErrorCode, RefusalCode } from '@mdg/protocol';
 import type { SocketIoEvent, SocketIoGatewayStats } from '@mdg/socketio';
-import type { ChartLiveErrorCode, ChartLiveEvent, ChartLiveStats } from '@mdg/uws';
+import type { ChartLiveEvent, ChartLiveStats } from '@mdg/uws';
 import { tracked, type MetricLabel, type PushSample, type SampledMetric, type ScrapeReadings } from './sampled-metric';
 
 /*

@@ -1,4 +1,3 @@
-import { monotonicOf, type Envelope } from '@mdg/bus';
 import type { Candle, CandleUpdate, TokenInstrument } from '@mdg/model';
 
 /** A candle as chart and history events carry it: PROTOCOL.md's field order, plus `closed`. */
@@ -19,29 +18,33 @@ export function wireCandle(candle: Candle, closed: boolean) {
   };
 }
 
+/** The benchmark-only latency stamps: CLOCK_MONOTONIC ms (sub-ms precision) of acceptance and publication. */
+export interface BenchStamps {
+  readonly t: number;
+  readonly tp: number;
+}
+
 /**
- * The `chart` event of one candle envelope, as sent on the wire. Field order is PROTOCOL.md's
- * example; `seq` (the stream's envelope seq) and `candle.closed` are the extension fields.
- * Called once per envelope, never per recipient: the same bytes go to every subscriber.
+ * The `chart` event of one candle update, as sent on the wire. Field order is PROTOCOL.md's
+ * example; `seq` (the stream's position) and `candle.closed` are the extension fields. Called
+ * once per update, never per recipient: the same bytes go to every subscriber.
  *
- * `benchStamp` (off by default, for `npm run bench` only) appends `t` = envelope.acceptedAt and
- * `tp` = envelope.publishedAt as CLOCK_MONOTONIC ms (sub-ms precision) so a load generator on
- * the same machine can measure tick-to-wire and publish-to-wire latency.
+ * `stamps` (for `npm run bench` only) appends `t` and `tp` so a load generator on the same
+ * machine can measure tick-to-wire and publish-to-wire latency.
  */
-export function encodeChartEvent(token: TokenInstrument, envelope: Envelope<CandleUpdate>, benchStamp = false): string {
-  const { timeframe, candle, closed } = envelope.payload;
+export function encodeChartEvent(token: TokenInstrument, update: CandleUpdate, seq: number, stamps?: BenchStamps): string {
   const event = {
     event: 'chart',
     tokenAddress: token.tokenAddress,
     quoteToken: token.quoteToken,
-    timeframe,
-    candle: wireCandle(candle, closed),
-    seq: envelope.seq,
+    timeframe: update.timeframe,
+    candle: wireCandle(update.candle, update.closed),
+    seq,
   };
-  return benchStamp ? JSON.stringify({ ...event, t: monotonicOf(envelope.acceptedAt), tp: monotonicOf(envelope.publishedAt) }) : JSON.stringify(event);
+  return JSON.stringify(stamps === undefined ? event : { ...event, t: stamps.t, tp: stamps.tp });
 }
 
-/** Cheap structural check of a bus payload before it is trusted as a CandleUpdate. */
+/** Cheap structural check of a payload before it is trusted as a CandleUpdate. */
 export function isCandleUpdate(payload: unknown): payload is CandleUpdate {
   if (typeof payload !== 'object' || payload === null) return false;
   const update = payload as Partial<CandleUpdate>;

@@ -1,24 +1,23 @@
-import type { Envelope } from '@mdg/bus';
-import { SIMULATED_TOKENS } from '@mdg/feeds';
-import { ERROR_CODES, InstrumentRegistry, type CandleUpdate } from '@mdg/model';
+import { ERROR_CODES, type CandleUpdate } from '@mdg/model';
 import { chartLiveErrors } from './chart-live-messages';
 import { encodeChartEvent } from './encode-chart-event';
 import { encodeHistoryEvent, encodeRecoveredChartEvent } from './encode-history-event';
+import { EXAMPLE_CANDLE, EXAMPLE_TOKEN } from './testing/protocol-examples';
 
 describe('history messages', () => {
-  const token = new InstrumentRegistry(SIMULATED_TOKENS).tokens()[0]!;
-  const candle = { time: 1746026160000, open: 0.0000936, high: 0.0000936, low: 0.0000854, close: 0.0000866, volume: 2667017166926, volumeUsd: 233.23, trades: 6, buys: 3, sells: 3 };
-  const envelope: Envelope<CandleUpdate> = { stream: 's', epoch: 1, seq: 9, payload: { instrument: token.id, timeframe: 60, candle, closed: true }, acceptedAt: 0, publishedAt: 0 };
+  const token = EXAMPLE_TOKEN;
+  const candle = EXAMPLE_CANDLE;
+  const final: CandleUpdate = { instrument: token.id, timeframe: 60, candle, closed: true };
 
   it('carries each candle exactly as a closed chart event does', () => {
     const history = JSON.parse(encodeHistoryEvent(token, 60, [candle], true));
-    expect(history).toEqual({ event: 'history', tokenAddress: token.tokenAddress, timeframe: 60, candles: [JSON.parse(encodeChartEvent(token, envelope)).candle], complete: true });
+    expect(history).toEqual({ event: 'history', tokenAddress: token.tokenAddress, timeframe: 60, candles: [JSON.parse(encodeChartEvent(token, final, 9)).candle], complete: true });
     expect(JSON.parse(encodeHistoryEvent(token, 60, [], false))).toEqual({ event: 'history', tokenAddress: token.tokenAddress, timeframe: 60, candles: [], complete: false });
   });
 
   it('marks a recovered final as such, without a seq', () => {
-    const chart = JSON.parse(encodeChartEvent(token, envelope));
-    const { seq: _seq, ...withoutSeq } = chart;
+    const withoutSeq = JSON.parse(encodeChartEvent(token, final, 9)) as Record<string, unknown>;
+    delete withoutSeq['seq'];
     expect(JSON.parse(encodeRecoveredChartEvent(token, 60, candle))).toEqual({ ...withoutSeq, recovered: true });
   });
 

@@ -1,8 +1,8 @@
-import { SIMULATED_TOKENS } from '@mdg/feeds';
 import { InstrumentRegistry, TIMEFRAMES } from '@mdg/model';
 import { MAX_REQUEST_ID_LENGTH, parseClientMessage, type ClientMessage } from './parse-client-message';
+import { EXAMPLE_TOKEN_DEFINITION } from './testing/protocol-examples';
 
-const registry = new InstrumentRegistry(SIMULATED_TOKENS);
+const registry = new InstrumentRegistry([EXAMPLE_TOKEN_DEFINITION]);
 const token = registry.tokens()[0]!;
 const address = token.tokenAddress;
 
@@ -120,7 +120,7 @@ describe('parseClientMessage', () => {
   it('sees tokens registered after it was first used', () => {
     const late = new InstrumentRegistry();
     expect(errorCode(parseClientMessage(JSON.stringify({ tokenAddress: address }), late))).toBe('TOKEN_NOT_TRACKED');
-    late.registerToken(SIMULATED_TOKENS[0]!);
+    late.registerToken(EXAMPLE_TOKEN_DEFINITION);
     expect(parseClientMessage(JSON.stringify({ tokenAddress: address }), late).kind).toBe('subscribe');
   });
 });

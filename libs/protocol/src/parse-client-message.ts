@@ -1,4 +1,4 @@
-import { historyProblem, sinceProblem } from '@mdg/history';
+import { historyProblem, sinceProblem } from './history-limits';
 import { DEFAULT_TIMEFRAME, isTimeframe, type InstrumentRegistry, type Timeframe, type TokenInstrument } from '@mdg/model';
 import { chartLiveErrors, type ChartLiveError, type RequestId } from './chart-live-messages';
 
@@ -46,7 +46,7 @@ export function parseClientMessage(text: string, registry: InstrumentRegistry): 
     const valid = (typeof rawId === 'string' && rawId.length <= MAX_REQUEST_ID_LENGTH) || (typeof rawId === 'number' && Number.isFinite(rawId));
     // A bad id is not echoed (that is what is wrong with it), but the client is told.
     if (!valid) return { kind: 'invalid', error: chartLiveErrors.invalidPayload(`id must be a string of at most ${MAX_REQUEST_ID_LENGTH} characters or a finite number`) };
-    id = rawId as RequestId;
+    id = rawId;
   }
   const echo = id === undefined ? {} : { id };
 

@@ -1,6 +1,6 @@
 import type { Envelope } from '@mdg/bus';
 import type { DeliveryObserver, EdgeProtocol } from '@mdg/edge';
-import type { PriceUpdate } from './price-update';
+import type { PriceUpdate } from '@mdg/protocol';
 import { connected, GatewayHarness, nextEvent, request, UpdateLog } from './testing/gateway-harness';
 import { eventually } from '@mdg/testing';
 

@@ -1,23 +1,7 @@
 import type { AdmittedSession, InboundRateLimiter, SessionEnd } from '@mdg/edge';
-import type { PriceSymbol } from '@mdg/model';
+import type { ClientToServerEvents, ServerToClientEvents } from '@mdg/protocol';
 import type { Namespace, Socket } from 'socket.io';
 import type { PriceSubscription } from './price-subscription';
-import type { PriceUpdate } from './price-update';
-
-/** The answer to a `subscribe`/`unsubscribe` sent with an ack callback. */
-export type SymbolsAck =
-  | { ok: true; symbols: PriceSymbol[] }
-  | { ok: false; error: string; code?: 'INVALID_PAYLOAD' | 'UNKNOWN_SYMBOL' | 'RATE_LIMITED' };
-
-export interface ServerToClientEvents {
-  'initial-prices': (updates: PriceUpdate[]) => void;
-  'price-update': (update: PriceUpdate) => void;
-}
-
-export interface ClientToServerEvents {
-  subscribe: (...args: unknown[]) => void;
-  unsubscribe: (...args: unknown[]) => void;
-}
 
 /** What the auth middleware leaves on a socket it lets in. */
 export interface SocketData {

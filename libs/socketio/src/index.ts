@@ -4,5 +4,4 @@ export * from './socket-io-gateway-stats';
 export * from './connection-refused-error';
 export * from './price-update';
 export * from './price-subscription';
-export * from './parse-symbols-payload';
 export * from './uws-room-adapter';

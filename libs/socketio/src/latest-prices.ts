@@ -1,7 +1,8 @@
 import { priceStream, type Envelope } from '@mdg/bus';
 import type { Hub } from '@mdg/edge';
 import { PRICE_SYMBOLS, type PriceSymbol } from '@mdg/model';
-import { priceUpdateFromEnvelope, type PriceUpdate } from './price-update';
+import type { PriceUpdate } from '@mdg/protocol';
+import { priceUpdateFromEnvelope } from './price-update';
 
 /**
  * The newest update per symbol: what `initial-prices` is made of, always current (no read on

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { PriceUpdate } from './price-update';
+import type { PriceUpdate } from '@mdg/protocol';
 import { GatewayHarness } from './testing/gateway-harness';
 
 /** Debian's python3-socketio is installed for /usr/bin/python3 (scripts/pretest.sh installs it). */

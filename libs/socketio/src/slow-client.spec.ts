@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ManualIntervalTimer } from '@mdg/feeds';
-import type { PriceUpdate } from './price-update';
+import type { PriceUpdate } from '@mdg/protocol';
 import { connected, GatewayHarness, request, UpdateLog } from './testing/gateway-harness';
 import { RawEngineIoClient } from './testing/raw-engine-io-client';
 

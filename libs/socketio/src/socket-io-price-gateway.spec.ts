@@ -1,7 +1,7 @@
 import { ManualClock, PRICE_SYMBOLS } from '@mdg/model';
 import { io } from 'socket.io-client';
-import type { PriceUpdate } from './price-update';
-import type { SymbolsAck } from './socket-io-price-gateway';
+import type { PriceUpdate } from '@mdg/protocol';
+import type { SymbolsAck } from '@mdg/protocol';
 import { connected, GatewayHarness, nextEvent, request, UpdateLog } from './testing/gateway-harness';
 
 // Admission, refusals and disconnects: socket-io-sessions.spec.ts.

@@ -4,10 +4,10 @@ import { Admitter, InboundRateLimiter, type DeliveryObserver, type Hub, type Ses
 import { PRICE_SYMBOLS, type PriceSymbol } from '@mdg/model';
 import { Server, type ServerOptions } from 'socket.io';
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { ClientToServerEvents, GatewayNamespace, GatewaySocket, PriceSession, ServerToClientEvents, SocketData } from './gateway-socket';
+import type { ClientToServerEvents, PriceUpdate, ServerToClientEvents } from '@mdg/protocol';
+import type { GatewayNamespace, GatewaySocket, PriceSession, SocketData } from './gateway-socket';
 import { LatestPrices } from './latest-prices';
 import { PriceSubscription } from './price-subscription';
-import type { PriceUpdate } from './price-update';
 import { SlowClientSweep } from './slow-client-sweep';
 import { SocketIoAdmission } from './socket-io-admission';
 import { resolveSocketIoGatewayOptions, type ResolvedSocketIoGatewayOptions, type SocketIoGatewayOptions } from './socket-io-gateway-options';
@@ -15,7 +15,6 @@ import type { SocketIoGatewayStats } from './socket-io-gateway-stats';
 import { SymbolsMessages } from './symbols-messages';
 import { UwsRoomAdapter, type BroadcastCounters } from './uws-room-adapter';
 
-export type { SymbolsAck } from './gateway-socket';
 
 export interface SocketIoPriceGatewayDeps {
   /** The uWS app this gateway adds its routes to; it is never closed by the gateway. */
@@ -235,7 +234,8 @@ export class SocketIoPriceGateway {
     this.initialPrices.messages += 1;
     // Socket.IO encodes inside emit and does not tell the size; once per connection, encoding again is cheap.
     this.initialPrices.bytes += initialPricesFrameBytes(this.nsp.name, snapshot);
-    socket.join([...PRICE_SYMBOLS]);
+    // UwsRoomAdapter joins synchronously: nothing to wait for (Socket.IO types it as maybe async).
+    void socket.join([...PRICE_SYMBOLS]);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Clock } from '@mdg/model';
 import type { Event } from 'socket.io';
-import type { PriceSession, SymbolsAck } from './gateway-socket';
-import { parseSymbolsPayload } from './parse-symbols-payload';
+import { parseSymbolsPayload, type SymbolsAck } from '@mdg/protocol';
+import type { PriceSession } from './gateway-socket';
 
 export interface SymbolsMessagesOptions {
   maxSymbolsPerMessage: number;
@@ -50,7 +50,7 @@ export class SymbolsMessages {
     const ack: unknown = event[event.length - 1];
     if (typeof ack === 'function') {
       const answer: SymbolsAck = { ok: false, error: `Rate limit exceeded: at most ${this.options.inboundMessagesPerSecond} messages per second`, code: 'RATE_LIMITED' };
-      ack(answer);
+      (ack as (answer: SymbolsAck) => void)(answer);
     }
   }
 
@@ -76,8 +76,9 @@ export class SymbolsMessages {
       return { ok: false, error: parsed.error, code: parsed.code };
     }
     const change = kind === 'subscribe' ? session.subscription.subscribe(parsed.symbols) : session.subscription.unsubscribe(parsed.symbols);
-    for (const symbol of change.leave) session.socket.leave(symbol);
-    if (change.join.length > 0) session.socket.join([...change.join]);
+    // UwsRoomAdapter changes rooms synchronously (Socket.IO types them as maybe async).
+    for (const symbol of change.leave) void session.socket.leave(symbol);
+    if (change.join.length > 0) void session.socket.join([...change.join]);
     return { ok: true, symbols: session.subscription.symbols() };
   }
 }

@@ -20,7 +20,7 @@ describe('UwsRoomAdapter', () => {
       server = new Server({ adapter: UwsRoomAdapter.bindTo(app, counters), serveClient: false });
       server.attachApp(app);
       server.of('/rooms').on('connection', (socket) => {
-        socket.join(socket.handshake.auth['rooms'] as string[]);
+        void socket.join(socket.handshake.auth['rooms'] as string[]);
         socket.emit('joined');
       });
       await new Promise<void>((resolve, reject) =>
@@ -64,7 +64,7 @@ describe('UwsRoomAdapter', () => {
       nsp.except('b').emit('m', 3); // slow: exception
       nsp.emit('m', 4); // fast: namespace topic
       const serverSideA = nsp.sockets.get(a.client.id!);
-      serverSideA!.leave('a');
+      void serverSideA!.leave('a');
       nsp.to('a').emit('m', 5); // fast, a no longer in it
       nsp.to(c.client.id!).emit('m', 6); // fast: a socket's own room
       nsp.emit('m', 'end');

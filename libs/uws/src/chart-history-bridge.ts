@@ -1,8 +1,8 @@
 import type { HistorySeam, HistoryService, SeamOutput } from '@mdg/history';
 import type { Timeframe, TokenInstrument } from '@mdg/model';
-import { chartLiveErrors, type ChartLiveError, type RequestId } from './chart-live-messages';
+import { chartLiveErrors, type ChartLiveError, type RequestId } from '@mdg/protocol';
 import type { CandleEnvelope } from './chart-stream';
-import { encodeHistoryEvent, encodeRecoveredChartEvent } from './encode-history-event';
+import { encodeHistoryEvent, encodeRecoveredChartEvent } from '@mdg/protocol';
 
 /** What the endpoint lends a bridge: its own ways of sending on the session. */
 export interface ChartHistoryBridgeHost {

@@ -3,7 +3,7 @@ import { Admitter, InboundRateLimiter, type DeliveryObserver, type Hub, type Ses
 import type { HistoryService } from '@mdg/history';
 import type { InstrumentRegistry } from '@mdg/model';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import { chartLiveErrors, connectedMessage, pongMessage } from './chart-live-messages';
+import { chartLiveErrors, connectedMessage, pongMessage } from '@mdg/protocol';
 import { resolveChartLiveOptions, type ChartLiveOptions, type ResolvedChartLiveOptions } from './chart-live-options';
 import { CLOSE_REASON_OF_CODE, refusalOnChartLive, sessionEndOnChartLive } from './chart-live-refusals';
 import { ChartLiveSender } from './chart-live-sender';
@@ -13,8 +13,8 @@ import { ChartLiveStreams } from './chart-live-streams';
 import { ChartLiveSubscriptions } from './chart-live-subscriptions';
 import { CHART_LIVE_ANCHOR_TOPIC } from './chart-live-topic';
 import { ChartLiveUpgrade } from './chart-live-upgrade';
-import { CLOSE_CODES, type CloseCode } from './close-codes';
-import { parseClientMessage, type ClientMessage } from './parse-client-message';
+import { CLOSE_CODES, type CloseCode } from '@mdg/protocol';
+import { parseClientMessage, type ClientMessage } from '@mdg/protocol';
 import { SlowConsumerGuard } from './slow-consumer-guard';
 
 export interface ChartLiveEndpointDeps {

@@ -132,7 +132,7 @@ describe.each([
       for (let step = 0; step < 900; step++) {
         clock.advance(100);
         timer.tick();
-        pipeline.publishCandles();
+        void pipeline.publishCandles(); // as the pipeline's own timer calls it (never awaited)
         for (const bot of bots) {
           const back = awayUntil.get(bot);
           if (back !== undefined && step >= back) {
@@ -150,7 +150,7 @@ describe.each([
       // The end: no more trades; past every bucket's end + grace, the last finals go out.
       await pipeline.halt();
       clock.advance(20_000);
-      pipeline.publishCandles();
+      void pipeline.publishCandles();
       for (const bot of bots) if (!bot.connected) await bot.connect();
       for (const bot of bots) {
         for (const ref of bot.streams) {

@@ -4,7 +4,7 @@ import type { CandleUpdate, TokenInstrument } from '@mdg/model';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { ChartLiveHarness, type CandleSpec } from './testing/chart-live-harness';
 import { memoryHistoryBackend, redisHistoryBackend, type HistoryBackend, type HistoryBackendOptions } from './testing/history-backend';
-import type { TestClient } from './testing/test-client';
+import type { ServerJson, TestClient } from './testing/test-client';
 
 /** 2025-04-30T15:16:00Z: the harness's bucket 0. */
 const BASE = 1746026160000;
@@ -21,7 +21,7 @@ function finalsOf(client: TestClient, tokenAddress: string, timeframe: number): 
   return times;
 }
 
-function historyEventsOf(client: TestClient): any[] {
+function historyEventsOf(client: TestClient): ServerJson[] {
   return client.texts.map((text) => JSON.parse(text)).filter((message) => message.event === 'history');
 }
 

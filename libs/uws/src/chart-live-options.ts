@@ -82,7 +82,7 @@ export function resolveChartLiveOptions(options: ChartLiveOptions = {}): Resolve
   if (typeof resolved.connectionPool !== 'string' || resolved.connectionPool === '') problems.push('connectionPool must be a non-empty string');
   for (const plan of ['free', 'pro'] as const) {
     const limit = resolved.maxConnectionsPerPlan?.[plan];
-    if (!Number.isInteger(limit) || (limit as number) < 0) problems.push(`maxConnectionsPerPlan.${plan} must be an integer ≥ 0, got ${String(limit)}`);
+    if (!Number.isInteger(limit) || limit < 0) problems.push(`maxConnectionsPerPlan.${plan} must be an integer ≥ 0, got ${String(limit)}`);
   }
   positiveInteger('inboundMessagesPerSecond', resolved.inboundMessagesPerSecond);
   positiveInteger('inboundStrikesToClose', resolved.inboundStrikesToClose);

@@ -1,6 +1,6 @@
 import type { Refusal, ServerCloseReason, SessionEnd } from '@mdg/edge';
-import { chartLiveErrors, type ChartLiveError } from './chart-live-messages';
-import { CLOSE_CODES, type CloseCode } from './close-codes';
+import { chartLiveErrors, type ChartLiveError } from '@mdg/protocol';
+import { CLOSE_CODES, type CloseCode } from '@mdg/protocol';
 
 /** How `/ws/chart-live` says a refusal: the error sent right after open, then the close code. */
 export function refusalOnChartLive(refusal: Refusal): { error: ChartLiveError; closeCode: CloseCode } {

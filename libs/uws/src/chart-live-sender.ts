@@ -1,8 +1,8 @@
-import type { ChartLiveError, RequestId } from './chart-live-messages';
-import { errorMessage } from './chart-live-messages';
+import type { ChartLiveError, RequestId } from '@mdg/protocol';
+import { errorMessage } from '@mdg/protocol';
 import type { ChartLiveSession } from './chart-live-session';
 import type { ChartLiveEvent, ChartLiveTrafficCounters } from './chart-live-stats';
-import { CLOSE_REASONS, type CloseCode } from './close-codes';
+import { CLOSE_REASONS, type CloseCode } from '@mdg/protocol';
 
 export interface ChartLiveSenderHooks {
   /** Buffered bytes above which a connection is closed as a slow consumer. */

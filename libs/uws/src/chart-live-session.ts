@@ -1,9 +1,9 @@
 import type { StreamId, StreamPosition } from '@mdg/bus';
 import type { AdmissionTicket, AdmittedSession, InboundRateLimiter } from '@mdg/edge';
 import type { WebSocket } from 'uWebSockets.js';
-import type { ChartLiveError } from './chart-live-messages';
+import type { ChartLiveError } from '@mdg/protocol';
 import type { ChartStream } from './chart-stream';
-import type { CloseCode } from './close-codes';
+import type { CloseCode } from '@mdg/protocol';
 
 /** The upgrade decision: admitted (a ticket for the session layer), or refused with what the client is told on open. */
 export type ChartLiveAdmission =

@@ -1,5 +1,5 @@
 import type { EdgeConnectionStats } from '@mdg/edge';
-import type { ChartLiveErrorCode } from './chart-live-messages';
+import type { ChartLiveErrorCode } from '@mdg/protocol';
 
 /**
  * What a message sent on `/ws/chart-live` carries (a fixed set: metrics use it as a label):

@@ -1,5 +1,4 @@
-import type { Envelope, StreamId } from '@mdg/bus';
-import { isAfter } from '@mdg/bus';
+import { isAfter, monotonicOf, type Envelope, type StreamId } from '@mdg/bus';
 import type { DeliveryObserver, Hub } from '@mdg/edge';
 import type { Timeframe, TokenInstrument } from '@mdg/model';
 import type { TemplatedApp } from 'uWebSockets.js';
@@ -8,7 +7,7 @@ import type { ChartLiveSession } from './chart-live-session';
 import type { ChartLiveDeliveryCounters } from './chart-live-stats';
 import { chartLiveTopic } from './chart-live-topic';
 import { ChartStream, type CandleEnvelope } from './chart-stream';
-import { encodeChartEvent, isCandleUpdate } from './encode-chart-event';
+import { encodeChartEvent, isCandleUpdate } from '@mdg/protocol';
 import type { SlowConsumerGuard } from './slow-consumer-guard';
 
 /**
@@ -98,7 +97,9 @@ export class ChartLiveStreams {
   encode(stream: ChartStream<ChartLiveSession>, envelope: CandleEnvelope): Buffer {
     let bytes = this.encoded.get(envelope);
     if (bytes === undefined) {
-      bytes = Buffer.from(encodeChartEvent(stream.token, envelope, this.deps.benchStamp));
+      // Benchmark stamps are the envelope's times on the monotonic clock (a load generator on this machine compares them).
+      const stamps = this.deps.benchStamp ? { t: monotonicOf(envelope.acceptedAt), tp: monotonicOf(envelope.publishedAt) } : undefined;
+      bytes = Buffer.from(encodeChartEvent(stream.token, envelope.payload, envelope.seq, stamps));
       this.encoded.set(envelope, bytes);
     }
     return bytes;

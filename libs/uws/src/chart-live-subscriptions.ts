@@ -3,12 +3,12 @@ import type { Hub } from '@mdg/edge';
 import { historyProblem, type HistoryService } from '@mdg/history';
 import type { Timeframe, TokenInstrument } from '@mdg/model';
 import { ChartHistoryBridge } from './chart-history-bridge';
-import { chartLiveErrors, subscriptionConfirmedMessage, unsubscribedMessage, type RequestId } from './chart-live-messages';
+import { chartLiveErrors, subscriptionConfirmedMessage, unsubscribedMessage, type RequestId } from '@mdg/protocol';
 import type { ChartLiveSender } from './chart-live-sender';
 import type { ChartLiveSession } from './chart-live-session';
 import type { ChartLiveStreams } from './chart-live-streams';
 import type { CandleEnvelope, ChartStream } from './chart-stream';
-import { isCandleUpdate } from './encode-chart-event';
+import { isCandleUpdate } from '@mdg/protocol';
 
 export interface ChartLiveSubscriptionsDeps {
   hub: Hub;

@@ -2,7 +2,7 @@ import type { Admitter } from '@mdg/edge';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { refusalOnChartLive } from './chart-live-refusals';
 import type { ChartLiveAdmission, ChartLiveUserData } from './chart-live-session';
-import { CLOSE_CODES, CLOSE_REASONS } from './close-codes';
+import { CLOSE_CODES, CLOSE_REASONS } from '@mdg/protocol';
 
 /** What the upgrade needs from the request, copied out before the first await (uWS frees `req` after the call). */
 interface UpgradeRequest {
@@ -46,7 +46,7 @@ export class ChartLiveUpgrade {
       secProtocol: req.getHeader('sec-websocket-protocol'),
       secExtensions: req.getHeader('sec-websocket-extensions'),
       // Browsers cannot set headers, hence the query fallback. The key is never logged or echoed.
-      apiKey: headerKey !== '' ? headerKey : ((req.getQuery('apiKey') as string | undefined) ?? ''),
+      apiKey: headerKey !== '' ? headerKey : (req.getQuery('apiKey') ?? ''),
       address: Buffer.from(res.getRemoteAddressAsText()).toString(),
       aborted: false,
     };

@@ -1,6 +1,6 @@
 import { isAfter, type Envelope, type StreamId, type StreamPosition } from '@mdg/bus';
 import type { CandleUpdate, Timeframe, TokenInstrument } from '@mdg/model';
-import { isCandleUpdate } from './encode-chart-event';
+import { isCandleUpdate } from '@mdg/protocol';
 
 export type CandleEnvelope = Envelope<CandleUpdate>;
 

@@ -1,7 +1,3 @@
-export * from './close-codes';
-export * from './chart-live-messages';
-export * from './parse-client-message';
-export * from './encode-chart-event';
 export * from './chart-live-topic';
 export * from './chart-live-options';
 export * from './chart-stream';
@@ -9,5 +5,4 @@ export * from './chart-live-session';
 export * from './chart-live-stats';
 export * from './chart-live-refusals';
 export * from './chart-live-endpoint';
-export * from './encode-history-event';
 export * from './chart-history-bridge';

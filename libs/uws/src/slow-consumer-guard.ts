@@ -5,7 +5,7 @@ import type { ChartLiveSender } from './chart-live-sender';
 import type { ChartLiveSession } from './chart-live-session';
 import type { ChartLiveDeliveryCounters } from './chart-live-stats';
 import type { CandleEnvelope, ChartStream } from './chart-stream';
-import { CLOSE_CODES } from './close-codes';
+import { CLOSE_CODES } from '@mdg/protocol';
 
 export interface SlowConsumerGuardOptions {
   softBackpressureBytes: number;

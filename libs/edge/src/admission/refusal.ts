@@ -1,11 +1,12 @@
-/**
- * Why an endpoint refused a connection: the stable code a client sees (`err.data.code` on
- * `/api-ws`, the error message's `code` on `/ws/chart-live`) and, per code, what the adapter
- * needs to word its message. One vocabulary for both protocols, so stats and metrics read alike.
- */
-export type RefusalCode = 'AUTH_FAILED' | 'AUTH_RATE_LIMITED' | 'PRO_REQUIRED' | 'CONNECTION_LIMIT' | 'SERVICE_UNAVAILABLE';
+import type { RefusalCode } from '@mdg/protocol';
 
-export const REFUSAL_CODES: readonly RefusalCode[] = Object.freeze(['AUTH_FAILED', 'AUTH_RATE_LIMITED', 'PRO_REQUIRED', 'CONNECTION_LIMIT', 'SERVICE_UNAVAILABLE']);
+/**
+ * Why an endpoint refused a connection: the stable wire code a client sees (@mdg/protocol's
+ * RefusalCode: `err.data.code` on `/api-ws`, the error's `code` on `/ws/chart-live`) and, per
+ * code, what the adapter needs to word its message. One vocabulary for both protocols, so
+ * stats and metrics read alike.
+ */
+export type { RefusalCode };
 
 /** Why a key does not authenticate (one code, AUTH_FAILED; the cause only picks the message). */
 export type AuthFailureCause = 'missing_key' | 'invalid_key' | 'key_revoked' | 'plan_inactive';

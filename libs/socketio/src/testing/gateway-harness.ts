@@ -7,7 +7,7 @@ import { io, type ManagerOptions, type Socket as ClientSocket, type SocketOption
 import * as uWS from 'uWebSockets.js';
 import { SocketIoPriceGateway } from '../socket-io-price-gateway';
 import type { SocketIoGatewayOptions } from '../socket-io-gateway-options';
-import type { PriceUpdate } from '../price-update';
+import type { PriceUpdate } from '@mdg/protocol';
 
 export interface GatewayHarnessOptions {
   gateway?: SocketIoGatewayOptions;

@@ -18,7 +18,7 @@ export class RawEngineIoClient {
     this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const text = data.toString();
+      const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
       if (text === '2') {
         ws.send('3'); // Engine.IO ping → pong
         return;

@@ -82,7 +82,7 @@ export class ChartLiveHarness {
           return;
         }
         harness.listenSocket = socket;
-        harness.portNumber = us_socket_local_port(socket as never);
+        harness.portNumber = us_socket_local_port(socket);
         resolve();
       });
     });
@@ -112,7 +112,7 @@ export class ChartLiveHarness {
   /** Connects with a fresh free key and reads the `connected` message. */
   async connectReady(apiKey?: string): Promise<TestClient> {
     const client = await this.connect(apiKey ?? (await this.createKey()));
-    const first = await client.nextJson();
+    const first = (await client.nextJson()) as { type?: unknown };
     if (first.type !== 'connected') throw new Error(`expected the connected message, got ${JSON.stringify(first)}`);
     return client;
   }

@@ -34,7 +34,7 @@ export function memoryHistoryBackend(options: HistoryBackendOptions = {}): Histo
     store,
     queue,
     history,
-    settle: async () => undefined,
+    settle: () => Promise.resolve(),
     close: async () => {
       await queue.close();
       await store.close();
