@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { frameText } from '@mdg/testing';
 
 /**
  * A `ws` client of /ws/chart-live for the specs: keeps every text received, waits for
@@ -13,7 +14,7 @@ export class ChartClient {
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.texts.push(String(data));
+      this.texts.push(frameText(data));
       this.wake();
     });
     this.closed = new Promise((resolve) => {

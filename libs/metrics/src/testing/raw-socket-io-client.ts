@@ -1,5 +1,6 @@
 import type { Socket as NetSocket } from 'node:net';
 import WebSocket from 'ws';
+import { frameText } from '@mdg/testing';
 
 /**
  * Just enough of a Socket.IO v4 client over a raw `ws` WebSocket to join `/api-ws` and then
@@ -12,7 +13,7 @@ export class RawSocketIoClient {
     this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
     ws.on('message', (data) => {
       // Engine.IO ping → pong, or the server would close it for silence rather than slowness.
-      if (String(data) === '2') ws.send('3');
+      if (frameText(data) === '2') ws.send('3');
     });
   }
 
@@ -23,7 +24,7 @@ export class RawSocketIoClient {
     await new Promise<void>((resolve, reject) => {
       ws.once('error', reject);
       ws.on('message', function answer(data) {
-        const text = String(data);
+        const text = frameText(data);
         if (text.startsWith('0')) ws.send(`40/api-ws,${JSON.stringify({ apiKey })}`);
         else if (text.startsWith('40/api-ws,')) {
           ws.off('message', answer);
