@@ -32,8 +32,8 @@ export class MemoryMarketBus implements MarketBus {
     };
   }
 
-  async latest(streams: readonly StreamId[]): Promise<(Envelope | undefined)[]> {
-    return streams.map((stream) => this.latestByStream.get(stream));
+  latest(streams: readonly StreamId[]): Promise<(Envelope | undefined)[]> {
+    return Promise.resolve(streams.map((stream) => this.latestByStream.get(stream)));
   }
 
   state(): BusState {
@@ -50,6 +50,7 @@ export class MemoryMarketBus implements MarketBus {
     return this.handlers.size;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throwing state listener rejects close() rather than throws
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

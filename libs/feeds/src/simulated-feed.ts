@@ -64,6 +64,7 @@ export class SimulatedFeed implements Feed {
     this.maxTradesPerTick = cap;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a second start() rejects (the Feed contract) rather than throws
   async start(handlers: FeedHandlers): Promise<void> {
     if (this.current !== 'idle') throw new Error(`feed ${this.name}: start() called in state '${this.current}'; a feed starts once`);
     this.handlers = guardHandlers(handlers, this.name);
@@ -72,10 +73,11 @@ export class SimulatedFeed implements Feed {
     this.cancelTimer = this.timer.every(this.tickIntervalMs, () => this.tick());
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.current = 'stopped';
+    return Promise.resolve();
   }
 
   state(): FeedState {

@@ -42,15 +42,17 @@ export class PushTradeFeed implements Feed {
     this.applied = options.applied ?? new RecentTradeKeys(100_000);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a second start() rejects (the Feed contract) rather than throws
   async start(handlers: FeedHandlers): Promise<void> {
     if (this.current !== 'idle') throw new Error(`feed ${this.name}: start() called in state '${this.current}'; a feed starts once`);
     this.handlers = handlers;
     this.current = 'live';
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.current = 'stopped';
     this.handlers = undefined;
+    return Promise.resolve();
   }
 
   state(): FeedState {

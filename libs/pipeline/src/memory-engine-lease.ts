@@ -34,27 +34,28 @@ export class MemoryEngineLease implements EngineLease {
     this.table = options.table ?? new MemoryEngineLeaseTable(options.clock);
   }
 
-  async tryAcquire(): Promise<number | undefined> {
+  tryAcquire(): Promise<number | undefined> {
     const epoch = this.table.tryAcquire(this.ownerId, this.instance, this.ttlMs);
     // A refusal means someone else holds it now, so whatever this instance held is gone.
     this.held = epoch;
-    return epoch;
+    return Promise.resolve(epoch);
   }
 
-  async renew(): Promise<boolean> {
-    if (this.held === undefined) return false;
-    if (this.table.renew(this.instance, this.held, this.ttlMs)) return true;
+  renew(): Promise<boolean> {
+    if (this.held === undefined) return Promise.resolve(false);
+    if (this.table.renew(this.instance, this.held, this.ttlMs)) return Promise.resolve(true);
     this.held = undefined;
-    return false;
+    return Promise.resolve(false);
   }
 
-  async release(): Promise<void> {
-    if (this.held === undefined) return;
+  release(): Promise<void> {
+    if (this.held === undefined) return Promise.resolve();
     this.table.release(this.instance, this.held);
     this.held = undefined;
+    return Promise.resolve();
   }
 
-  async current(): Promise<{ ownerId: string; epoch: number } | undefined> {
-    return this.table.current();
+  current(): Promise<{ ownerId: string; epoch: number } | undefined> {
+    return Promise.resolve(this.table.current());
   }
 }

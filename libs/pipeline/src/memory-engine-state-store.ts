@@ -21,6 +21,7 @@ export class MemoryEngineStateStore implements EngineStateStore {
     this.table = options.table;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a checkpoint that fails to encode rejects, as with a real store
   async save(epoch: number, checkpoint: EngineCheckpoint): Promise<boolean> {
     if (this.table.currentEpoch() !== epoch) return false;
     // Encode everything before writing anything: a save applies whole or not at all.
@@ -42,6 +43,7 @@ export class MemoryEngineStateStore implements EngineStateStore {
     return true;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a stored state that fails to decode rejects, as with a real store
   async load(): Promise<EngineCheckpoint> {
     const candles = [...this.table.series.values()].map((json) => JSON.parse(json) as SeriesState);
     const tickers = [...this.table.tickers.values()].map(({ meta, slots }): TickerState => {

@@ -122,6 +122,7 @@ export class VenueTradeFeed implements Feed {
   }
 
   /** Resolves at once: connecting, subscribing and any retry happen in the background and report through `handlers`. */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a second start() rejects (the Feed contract) rather than throws
   async start(handlers: LivenessHandlers): Promise<void> {
     if (this.current !== 'idle') throw new Error(`feed ${this.name}: start() called in state '${this.current}'; a feed starts once`);
     this.handlers = guardLivenessHandlers(handlers, this.name);

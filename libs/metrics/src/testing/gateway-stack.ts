@@ -38,14 +38,16 @@ export class ScriptedFeed implements Feed {
   private emitted = 0;
   private rejected = 0;
 
-  async start(handlers: FeedHandlers): Promise<void> {
+  start(handlers: FeedHandlers): Promise<void> {
     this.handlers = handlers;
     this.current = 'live';
+    return Promise.resolve();
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.current = 'stopped';
     this.handlers = undefined;
+    return Promise.resolve();
   }
 
   state(): FeedState {

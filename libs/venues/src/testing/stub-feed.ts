@@ -15,15 +15,17 @@ export class StubFeed implements Feed {
     private readonly failStart?: Error,
   ) {}
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a scripted start failure rejects, as a real feed's does
   async start(handlers: LivenessHandlers): Promise<void> {
     if (this.failStart) throw this.failStart;
     this.handlers = handlers;
     this.current = 'live';
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.stopCalls++;
     this.current = 'stopped';
+    return Promise.resolve();
   }
 
   state(): FeedState {
