@@ -37,14 +37,14 @@ describe('GatewayMetrics on a running engine: every engine metric moves when its
     for (const timeframe of ['1', '60', '86400']) expect(scrape.value('mdg_candle_late_trades_total', { timeframe })).toBe(1);
 
     stack.pipeline.publishPrices();
-    stack.pipeline.publishCandles();
+    await stack.pipeline.publishCandles();
     scrape = await stack.scrape();
     expect(scrape.value('mdg_prices_published_total')).toBe(1);
     expect(scrape.value('mdg_candles_published_total')).toBe(22); // the open candle of BTC and of the token, in each of 11 timeframes
     expect(scrape.value('mdg_candles_finalized_total')).toBe(0);
 
     stack.clock.advance(1_000); // the 1 s bucket is over (grace 0)
-    stack.pipeline.publishCandles();
+    await stack.pipeline.publishCandles();
     scrape = await stack.scrape();
     expect(scrape.value('mdg_candles_finalized_total')).toBe(2);
     expect(scrape.value('mdg_candles_published_total')).toBe(24);
@@ -94,7 +94,7 @@ describe('GatewayMetrics on a running engine: every engine metric moves when its
     stack.feed.trade(stack.trade(token.id, { price: 0.0001, size: 1_000_000 }));
     await new Promise((resolve) => setTimeout(resolve, 20)); // a measurable span between acceptance and the wire
     stack.pipeline.publishPrices();
-    stack.pipeline.publishCandles();
+    await stack.pipeline.publishCandles();
     await priceUpdate;
     await chart.next((m) => m.event === 'chart', 'the candle');
 

@@ -262,7 +262,7 @@ describe('GatewayMetrics', () => {
       for (const symbol of PRICE_SYMBOLS) stack.feed.trade(stack.trade(symbol));
       stack.feed.trade(stack.trade(stack.token(0).id, { price: 0.0001, size: 1_000_000 }));
       stack.pipeline.publishPrices();
-      stack.pipeline.publishCandles();
+      await stack.pipeline.publishCandles();
       const redis = new GatewayMetrics({ defaultMetrics: false });
       redis.track({ registry: () => undefined, keyStore: () => undefined });
 

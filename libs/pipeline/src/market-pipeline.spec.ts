@@ -39,20 +39,20 @@ describe('MarketPipeline', () => {
     for (const e of prices) expect(e.publishedAt).toBeGreaterThanOrEqual(e.acceptedAt);
   });
 
-  it('publishes finals even without a further trade and never drops them by coalescing', () => {
+  it('publishes finals even without a further trade and never drops them by coalescing', async () => {
     const { clock, pipeline, received } = setup();
     pipeline.accept(trade('BTC', T0 + 100, 1));
     pipeline.accept(trade('BTC', T0 + 900, 2));
     clock.set(T0 + 1_000);
     pipeline.accept(trade('BTC', T0 + 1_000, 3));
-    pipeline.publishCandles();
+    await pipeline.publishCandles();
     const oneSecond = received.filter((e) => e.stream === 'candle:BTC:1').map((e) => e.payload as CandleUpdate);
     expect(oneSecond.map((u) => [u.candle.time, u.closed, u.candle.close])).toEqual([
       [T0, true, 2],
       [T0 + 1_000, false, 3],
     ]);
     clock.set(T0 + 2_000);
-    pipeline.publishCandles();
+    await pipeline.publishCandles();
     const after = received.filter((e) => e.stream === 'candle:BTC:1');
     expect(after.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect((after[2]!.payload as CandleUpdate).closed).toBe(true);
