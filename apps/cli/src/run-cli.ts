@@ -25,7 +25,7 @@ export async function runCli(argv: readonly string[], env: Env, output: CliOutpu
       ? await RedisTokenRegistry.open({ connection: redisUrl, keyPrefix, reconcileIntervalMs: 0 })
       : await FileTokenRegistry.open({ path: config.tokensFile, watch: false });
     try {
-      return await runTokensCommand(argv, tokens, output.out);
+      return await runTokensCommand(argv, tokens, (line) => output.out(line));
     } finally {
       await tokens.close();
     }
@@ -38,7 +38,7 @@ export async function runCli(argv: readonly string[], env: Env, output: CliOutpu
     ? await RedisKeyStore.open({ connection: redisUrl, keyPrefix, reconcileIntervalMs: 0 })
     : await FileKeyStore.open({ path: config.keysFile, watch: false });
   try {
-    return await runKeysCommand(argv, store, output.out);
+    return await runKeysCommand(argv, store, (line) => output.out(line));
   } finally {
     await store.close();
   }

@@ -119,7 +119,9 @@ export class Gateway {
     const parts = [this.engine?.readiness(), this.edge?.readiness()].filter((part): part is HealthReport => part !== undefined);
     const reasons = [...new Set(parts.flatMap((part) => part.reasons))];
     if (this.listenSocket === undefined) reasons.push('not listening');
-    return { ok: reasons.length === 0, reasons, details: Object.assign({ roles: [...this.config.roles] }, ...parts.map((part) => part.details ?? {})) };
+    const details: Record<string, unknown> = { roles: [...this.config.roles] };
+    for (const part of parts) Object.assign(details, part.details);
+    return { ok: reasons.length === 0, reasons, details };
   }
 
   /** Stops accepting, closes clients with a going-away code, hands the engine over, closes the services. */

@@ -166,7 +166,7 @@ describe('SimulatedFeed (real clock and setInterval)', () => {
         if (trade.time > Date.now()) late++;
         sink.onTrade(trade);
       },
-      onError: sink.onError,
+      onError: (error) => sink.onError(error),
     });
     await new Promise((resolve) => setTimeout(resolve, 150));
     await feed.stop();

@@ -26,7 +26,7 @@ describe('retention policy', () => {
     expect(policy[60]).toBe(7 * DAY);
     expect(Object.isFrozen(policy)).toBe(true);
     expect(() => resolveRetention({ 1: 0 })).toThrow(/1s must keep a positive integer/);
-    expect(() => resolveRetention({ 1.5: 1000 } as Record<number, number>)).toThrow(/timeframe 1.5/);
+    expect(() => resolveRetention({ 1.5: 1000 })).toThrow(/timeframe 1.5/);
   });
 
   it('cuts at now - retention; an unlisted timeframe keeps a fixed number of its candles', () => {

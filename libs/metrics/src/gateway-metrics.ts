@@ -217,7 +217,7 @@ export class GatewayMetrics {
       }
     }
     await Promise.all(pending);
-    return snapshot as SourceSnapshot;
+    return snapshot;
   }
 
   /** The source's value, or undefined (reported) when it rejects or does not answer in time. */

@@ -1,6 +1,6 @@
 import { InvalidTradeError } from './errors/invalid-trade-error';
 import type { InstrumentRegistry } from './instrument-registry';
-import type { Side, Trade } from './trade';
+import type { Trade } from './trade';
 
 /** Earliest plausible trade time: the Bitcoin genesis block (2009-01-03). */
 export const EARLIEST_TRADE_TIME_MS = 1_230_940_800_000;
@@ -36,5 +36,5 @@ export function validateTrade(input: unknown, registry: InstrumentRegistry, nowM
   if (typeof tradeId !== 'string' || tradeId.length === 0 || tradeId.length > MAX_ID_LENGTH) throw new InvalidTradeError('tradeId', `must be a string of 1-${MAX_ID_LENGTH} characters`);
   const source = raw['source'];
   if (typeof source !== 'string' || source.length === 0 || source.length > MAX_ID_LENGTH) throw new InvalidTradeError('source', `must be a string of 1-${MAX_ID_LENGTH} characters`);
-  return Object.freeze({ instrument, price, size, side: side as Side, time, tradeId, source });
+  return Object.freeze({ instrument, price, size, side, time, tradeId, source });
 }

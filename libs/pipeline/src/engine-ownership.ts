@@ -264,6 +264,7 @@ export class EngineOwnership {
           },
           (error: unknown) => {
             settle();
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the lease call's own rejection on unchanged
             reject(error);
           },
         );

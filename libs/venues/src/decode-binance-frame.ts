@@ -86,5 +86,5 @@ function describeError(error: Json): string {
   const code = error['code'];
   const msg = error['msg'] ?? error['message'];
   const text = typeof msg === 'string' ? msg : JSON.stringify(error);
-  return (code === undefined ? text : `${text} (code ${String(code)})`).slice(0, 300);
+  return (code === undefined ? text : `${text} (code ${typeof code === 'string' || typeof code === 'number' ? String(code) : JSON.stringify(code)})`).slice(0, 300);
 }

@@ -14,7 +14,7 @@ export function guardLivenessHandlers(handlers: LivenessHandlers, feedName: stri
       process.emitWarning(`feed ${feedName}: onError handler threw: ${describe(secondary)} (while reporting: ${error.message})`);
     }
   };
-  const heartbeat = handlers.onHeartbeat;
+  const heartbeat = handlers.onHeartbeat?.bind(handlers);
   return {
     onTrade(trade) {
       try {
@@ -26,7 +26,7 @@ export function guardLivenessHandlers(handlers: LivenessHandlers, feedName: stri
     onHeartbeat(instruments) {
       if (!heartbeat) return;
       try {
-        heartbeat.call(handlers, instruments);
+        heartbeat(instruments);
       } catch (error) {
         onError(error instanceof Error ? error : new Error(`feed ${feedName}: onHeartbeat threw ${describe(error)}`));
       }

@@ -60,7 +60,7 @@ export function describeCandleStoreContract(name: string, open: (retention: Read
       await store.upsert(finals);
       await store.upsert(finals.slice(2, 5));
       // Out of order (a retried older batch after a newer one) ends up sorted.
-      await store.upsert(linkedFinals('AAA', 60, minutes(6, 3), times[5]!));
+      await store.upsert(linkedFinals('AAA', 60, minutes(6, 3), times[5]));
       await store.upsert(finals.slice(0, 2));
       const range = await store.range('AAA', 60, { limit: 100 });
       expect(range.candles.map((c) => c.time)).toEqual(minutes(0, 9));

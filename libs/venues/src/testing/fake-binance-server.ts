@@ -108,7 +108,7 @@ export class FakeBinanceServer extends FakeVenueServer {
     }
     const { method, params, id } = request as Record<string, unknown>;
     this.requests.push({ connection: connection.id, at: performance.now(), method, params, id });
-    const streams = Array.isArray(params) && params.every((param) => typeof param === 'string') ? (params as string[]) : undefined;
+    const streams = Array.isArray(params) && params.every((param) => typeof param === 'string') ? params : undefined;
     if ((method === 'SUBSCRIBE' || method === 'UNSUBSCRIBE') && streams) {
       for (const stream of streams) {
         if (method === 'SUBSCRIBE') connection.subscriptions.add(stream);

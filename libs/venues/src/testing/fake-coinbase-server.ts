@@ -89,7 +89,7 @@ export class FakeCoinbaseServer extends FakeVenueServer {
       return;
     }
     const { type, channel, product_ids: productIds } = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
-    const products = Array.isArray(productIds) && productIds.every((id) => typeof id === 'string') ? (productIds as string[]) : [];
+    const products = Array.isArray(productIds) && productIds.every((id) => typeof id === 'string') ? productIds : [];
     if ((type !== 'subscribe' && type !== 'unsubscribe') || typeof channel !== 'string') {
       connection.send(JSON.stringify({ type: 'error', message: 'subscribe or unsubscribe with one channel expected' }));
       return;

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { frameText } from '../venue-link';
 
 export interface FakeVenueServerOptions {
   /** Inbound messages (text, ping and pong frames) allowed in any 1000 ms; above it the offending connection is closed, as the venue does. */
@@ -161,7 +162,7 @@ export abstract class FakeVenueServer {
     this.connections.push(connection);
     socket.on('message', (data, isBinary) => {
       if (!this.countInbound(connection)) return;
-      const text = isBinary ? '' : String(data);
+      const text = isBinary ? '' : frameText(data);
       connection.received.push(text);
       this.onText(connection, text);
     });
