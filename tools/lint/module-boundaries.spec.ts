@@ -1,17 +1,25 @@
 import * as path from 'node:path';
-import { ESLint } from 'eslint';
+import { ESLint, type Linter } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { createProjectGraphAsync } from '@nx/devkit';
 
 /** Keeps `npm run lint` honest: the boundary rules must really fire on the imports they ban, and only on those. */
 describe('module boundaries (eslint + Nx project tags)', () => {
   const root = path.resolve(__dirname, '../..');
   let eslint: ESLint;
+  let typed: ESLint;
 
   beforeAll(async () => {
     await createProjectGraphAsync({ exitOnError: false }); // the rule reads the cached project graph
     // The config is passed in rather than discovered: ESLint loads config files with a
     // dynamic import(), which jest's module sandbox does not allow.
-    eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: require(path.join(root, 'eslint.config.js')) });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    const config = require(path.join(root, 'eslint.config.js')) as Linter.Config[];
+    // The snippets below are linted as files that do not exist, which the TypeScript project
+    // service cannot type: the type-checked rules are switched off for them (every other rule
+    // stays as configured), and checked on a real file at the end.
+    eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: [...config, { files: ['**/*.ts'], ...tseslint.configs.disableTypeChecked }] });
+    typed = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: config });
   }, 120_000);
 
   /** The problems ESLint reports for `code` as if it were saved at `file`, first line only. */
@@ -149,5 +157,14 @@ describe('module boundaries (eslint + Nx project tags)', () => {
     ])('%s', async (_what, code, file) => {
       expect(await problems(code, file)).toEqual([]);
     });
+  });
+
+  describe('the type-checked rules', () => {
+    it('are on for real files, no-floating-promises among them', async () => {
+      // New text for a file that exists (tools/lint/find-cycle.ts), so the project service can type it.
+      const code = 'function later(): Promise<void> {\n  return Promise.resolve();\n}\nlater();\nvoid later();\nexport {};\n';
+      const [result] = await typed.lintText(code, { filePath: path.join(root, 'tools/lint/find-cycle.ts') });
+      expect(result!.messages.map((message) => `${message.ruleId}: ${message.line}`)).toEqual(['@typescript-eslint/no-floating-promises: 4']);
+    }, 120_000);
   });
 });
