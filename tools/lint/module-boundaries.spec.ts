@@ -58,6 +58,12 @@ describe('module boundaries (eslint + Nx project tags)', () => {
       ]);
     });
 
+    it.each([['libs/auth/src/file-key-store.ts'], ['libs/tokens/src/file-token-registry.ts']])('keeps file I/O out of the key and token ports (%s → file-store)', async (file) => {
+      expect(await problems(importing('WatchedJsonFile', '@mdg/file-store'), file)).toEqual([
+        boundary('A project tagged with "type:port" can only depend on libs tagged with "type:model"'),
+      ]);
+    });
+
     it('keeps domain logic from importing an adapter (pipeline → venues)', async () => {
       expect(await problems(importing('FailoverFeed', '@mdg/venues'), 'libs/pipeline/src/violation.ts')).toEqual([
         boundary('A project tagged with "type:domain" can only depend on libs tagged with "type:model", "type:port", "type:domain"'),
@@ -148,6 +154,7 @@ describe('module boundaries (eslint + Nx project tags)', () => {
       ['edge → bus (domain on a port)', importing('MemoryMarketBus', '@mdg/bus'), 'libs/edge/src/fine.ts'],
       ['redis → bus (adapter implementing a port)', importing('MemoryMarketBus', '@mdg/bus'), 'libs/redis/src/fine.ts'],
       ['redis → config (adapter on infra)', importing('loadGatewayConfig', '@mdg/config'), 'libs/redis/src/fine.ts'],
+      ['local-store → file-store (the file-backed KeyStore on infra)', importing('WatchedJsonFile', '@mdg/file-store'), 'libs/local-store/src/fine.ts'],
       ['jobs → redis-client (adapter on infra; history on storage)', importing('reconnectDelay', '@mdg/redis-client'), 'libs/jobs/src/fine.ts'],
       ['redis → redis-client (adapter on infra)', importing('createRedisClient', '@mdg/redis-client'), 'libs/redis/src/fine.ts'],
       ['a jobs spec writing to the Redis candle store (an integration harness)', importing('RedisCandleStore', '@mdg/redis'), 'libs/jobs/src/fine.spec.ts'],

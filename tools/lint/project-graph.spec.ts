@@ -29,8 +29,8 @@ describe('the Nx project graph', () => {
 
   it('knows every project under apps, libs and tools', () => {
     const names = Object.keys(graph.nodes);
-    expect(names).toEqual(expect.arrayContaining(['model', 'engine', 'bus', 'edge', 'pipeline', 'redis', 'redis-client', 'jobs', 'socketio', 'uws', 'testing', 'gateway', 'cli', 'deploy-check']));
-    expect(names.length).toBeGreaterThanOrEqual(24);
+    expect(names).toEqual(expect.arrayContaining(['model', 'engine', 'bus', 'edge', 'pipeline', 'redis', 'redis-client', 'jobs', 'socketio', 'uws', 'testing', 'local-store', 'gateway', 'cli', 'deploy-check']));
+    expect(names.length).toBeGreaterThanOrEqual(25);
   });
 
   it.each([
@@ -44,8 +44,17 @@ describe('the Nx project graph', () => {
     ['socketio', 'edge'],
     ['gateway', 'socketio'],
     ['tokens', 'testing'], // the token-registry contract polls with @mdg/testing's eventually
+    ['local-store', 'file-store'],
+    ['local-store', 'auth'],
+    ['local-store', 'tokens'],
+    ['gateway', 'local-store'],
+    ['cli', 'local-store'],
   ])('has the edge %s → %s that the source imports make', (source, target) => {
     expect(deps[source]).toContain(target);
+  });
+
+  it.each(['auth', 'tokens'])('keeps the %s port off file I/O (the file-backed store is in local-store)', (port) => {
+    expect(deps[port]).not.toContain('file-store');
   });
 
   it('keeps libs/testing free of project dependencies, so any project may use it', () => {

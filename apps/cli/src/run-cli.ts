@@ -1,7 +1,8 @@
-import { FileKeyStore, KEYS_USAGE, runKeysCommand, type KeyStore } from '@mdg/auth';
+import { KEYS_USAGE, runKeysCommand, type KeyStore } from '@mdg/auth';
 import { loadCliConfig, type Env } from '@mdg/config';
+import { FileKeyStore, FileTokenRegistry } from '@mdg/local-store';
 import { RedisKeyStore, RedisTokenRegistry } from '@mdg/redis';
-import { FileTokenRegistry, runTokensCommand, TOKENS_USAGE, type TokenRegistry } from '@mdg/tokens';
+import { runTokensCommand, TOKENS_USAGE, type TokenRegistry } from '@mdg/tokens';
 
 const USAGE = ['Usage: npm run mdg -- <command>', '', KEYS_USAGE, '', TOKENS_USAGE].join('\n');
 

@@ -1,5 +1,6 @@
-import { FileKeyStore, MemoryConnectionRegistry, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
+import { MemoryConnectionRegistry, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
 import { MemoryMarketBus, type MarketBus } from '@mdg/bus';
+import { FileKeyStore } from '@mdg/local-store';
 import type { EngineLease, EngineStateStore } from '@mdg/pipeline';
 import { RedisConnectionRegistry, RedisEngineLease, RedisEngineStateStore, RedisKeyStore, RedisMarketBus } from '@mdg/redis';
 import type { GatewayConfig } from '@mdg/config';

@@ -3,7 +3,8 @@ import { PushTradeFeed } from '@mdg/ingest';
 import type { Clock, InstrumentRegistry, Trade } from '@mdg/model';
 import { RedisStreamTradeFeed, RedisTokenRegistry, xaddTrades } from '@mdg/redis';
 import { closeRedisClient, createRedisClient } from '@mdg/redis-client';
-import { FileTokenRegistry, trackRegisteredTokens, type TokenRegistry } from '@mdg/tokens';
+import { FileTokenRegistry } from '@mdg/local-store';
+import { trackRegisteredTokens, type TokenRegistry } from '@mdg/tokens';
 import type { GatewayConfig } from '@mdg/config';
 
 /**

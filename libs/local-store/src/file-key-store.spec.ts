@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KeyStoreError, ManualClock } from '@mdg/model';
 import { FileKeyStore, type FileKeyStoreOptions } from './file-key-store';
-import type { ApiKeyRecord } from './key-store';
-import { describeKeyStoreContract, keyStoreRejection } from './testing';
+import type { ApiKeyRecord } from '@mdg/auth';
+import { describeKeyStoreContract, keyStoreRejection } from '@mdg/auth/testing';
 import { eventually, firstEvent } from '@mdg/testing';
 
 const tempDirs: string[] = [];

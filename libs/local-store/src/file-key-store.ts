@@ -1,8 +1,6 @@
 import { WatchedJsonFile } from '@mdg/file-store';
 import { KeyStoreError, type Clock } from '@mdg/model';
-import { parseKeyFile, serializeKeyFile } from './key-file-format';
-import type { ApiKeyRecord } from './key-store';
-import { LocalKeyStore, type KeyMutation, type KeyTable } from './local-key-store';
+import { LocalKeyStore, parseKeyFile, serializeKeyFile, type ApiKeyRecord, type KeyMutation, type KeyTable } from '@mdg/auth';
 
 export interface FileKeyStoreOptions {
   /** The JSON keys file. Created (mode 0600, parent directories 0700) on the first write. */

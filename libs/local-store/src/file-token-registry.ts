@@ -1,8 +1,6 @@
 import { WatchedJsonFile } from '@mdg/file-store';
 import { TokenStoreError, type Clock } from '@mdg/model';
-import { LocalTokenRegistry, type TokenMutation, type TokenTable } from './local-token-registry';
-import { parseTokenFile, serializeTokenFile } from './token-file-format';
-import type { RegisteredToken } from './token-registry';
+import { LocalTokenRegistry, parseTokenFile, serializeTokenFile, type RegisteredToken, type TokenMutation, type TokenTable } from '@mdg/tokens';
 
 export interface FileTokenRegistryOptions {
   /** The JSON tokens file. Created (mode 0644, parent directories 0755) on the first write. */
@@ -21,7 +19,7 @@ export interface FileTokenRegistryOptions {
 
 /**
  * Token store backed by one JSON file (`{"version":1,"tokens":[...]}`), the embedded gateway's
- * and the CLI's shared registration list. Same discipline as @mdg/auth's FileKeyStore:
+ * and the CLI's shared registration list. Same discipline as FileKeyStore:
  * - writes re-read the file under a lock file (`<path>.lock`), apply the change, write a temp
  *   file (fsynced) and rename it over the original, so readers never see half a file and the
  *   gateway and the CLI never lose each other's changes;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TokenStoreError, WRAPPED_SOL_MINT } from '@mdg/model';
-import { CONTRACT_TOKENS, describeTokenRegistryContract } from './testing';
+import { CONTRACT_TOKENS, describeTokenRegistryContract } from '@mdg/tokens/testing';
 import { eventually, firstEvent } from '@mdg/testing';
 import { FileTokenRegistry } from './file-token-registry';
 
