@@ -1,6 +1,7 @@
 import { InvalidConfigError } from '@mdg/model';
+import { MAX_HISTORY } from '@mdg/protocol';
 import type { CandleStore } from './candle-store';
-import { assertHistoryRequest, MAX_HISTORY, type HistoryRequest } from './history-request';
+import { assertHistoryRequest, type HistoryRequest } from './history-request';
 import { HistorySeam, type SeamContext } from './history-seam';
 import type { HistoryServiceStats } from './history-service-stats';
 import type { SeamOutput } from './seam-output';

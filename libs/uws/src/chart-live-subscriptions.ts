@@ -1,9 +1,9 @@
 import { candleStream, type Envelope } from '@mdg/bus';
 import type { Hub } from '@mdg/edge';
-import { historyProblem, type HistoryService } from '@mdg/history';
+import type { HistoryService } from '@mdg/history';
 import type { Timeframe, TokenInstrument } from '@mdg/model';
 import { ChartHistoryBridge } from './chart-history-bridge';
-import { chartLiveErrors, subscriptionConfirmedMessage, unsubscribedMessage, type RequestId } from '@mdg/protocol';
+import { chartLiveErrors, historyProblem, subscriptionConfirmedMessage, unsubscribedMessage, type RequestId } from '@mdg/protocol';
 import type { ChartLiveSender } from './chart-live-sender';
 import type { ChartLiveSession } from './chart-live-session';
 import type { ChartLiveStreams } from './chart-live-streams';
