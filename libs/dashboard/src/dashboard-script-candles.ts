@@ -110,7 +110,7 @@ export const DASHBOARD_SCRIPT_CANDLES = String.raw`  // ---- candles (/ws/chart-
       subscribeCurrent();
       return;
     }
-    if (code === 'AUTH_FAILED' || code === 'AUTH_RATE_LIMITED' || text.indexOf('Authentication failure') === 0) {
+    if (code === 'AUTH_FAILED' || code === 'AUTH_RATE_LIMITED' || text.indexOf(WIRE.authFailurePrefix) === 0) {
       chart.authFailed = true;
       setStatus(dom.statusChart, 'error', 'authentication failure');
     }
@@ -122,7 +122,7 @@ export const DASHBOARD_SCRIPT_CANDLES = String.raw`  // ---- candles (/ws/chart-
     chart.ws = null;
     chart.subscribed = false;
     var why = event.code + (event.reason ? ' ' + event.reason : '');
-    if (event.code === 4401 || chart.authFailed) {
+    if (event.code === WIRE.authFailedCloseCode || chart.authFailed) {
       setStatus(dom.statusChart, 'error', 'authentication failure');
       setEmpty('Not connected: the key was refused');
       return;

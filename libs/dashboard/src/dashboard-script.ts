@@ -1,4 +1,5 @@
 import { DASHBOARD_SCRIPT_BASE } from './dashboard-script-base';
+import { DASHBOARD_SCRIPT_WIRE } from './dashboard-script-wire';
 import { DASHBOARD_SCRIPT_PRICES } from './dashboard-script-prices';
 import { DASHBOARD_SCRIPT_CANDLES } from './dashboard-script-candles';
 import { DASHBOARD_SCRIPT_CANVAS } from './dashboard-script-canvas';
@@ -18,6 +19,8 @@ import { DASHBOARD_SCRIPT_WIRING } from './dashboard-script-wiring';
  *
  * Written as String.raw templates so escapes like '\u00b7' reach the browser unchanged:
  * they must contain no backtick and no dollar-brace. One IIFE split by concern into parts that
- * are concatenated unchanged (a bundler would add a build step to a page that has none).
+ * are concatenated unchanged (a bundler would add a build step to a page that has none). The
+ * wire values the script reacts to (close codes, error prefixes) come from @mdg/protocol, as
+ * JSON, in dashboard-script-wire.ts.
  */
-export const DASHBOARD_SCRIPT = [DASHBOARD_SCRIPT_BASE, DASHBOARD_SCRIPT_PRICES, DASHBOARD_SCRIPT_CANDLES, DASHBOARD_SCRIPT_CANVAS, DASHBOARD_SCRIPT_WIRING].join('');
+export const DASHBOARD_SCRIPT = [DASHBOARD_SCRIPT_BASE, DASHBOARD_SCRIPT_WIRE, DASHBOARD_SCRIPT_PRICES, DASHBOARD_SCRIPT_CANDLES, DASHBOARD_SCRIPT_CANVAS, DASHBOARD_SCRIPT_WIRING].join('');
