@@ -89,10 +89,12 @@ describe('the dashboard in Chromium', () => {
   const pageErrors: string[] = [];
   const consoleErrors: string[] = [];
 
-  async function openPage(): Promise<Page> {
+  /** With `clock`, the page's timers are Playwright's fake ones (time still flows; page.clock.runFor jumps ahead). */
+  async function openPage(options: { clock?: boolean } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, deviceScaleFactor: 1 });
     contexts.push(context);
     const page = await context.newPage();
+    if (options.clock === true) await page.clock.install();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -199,7 +201,8 @@ describe('the dashboard in Chromium', () => {
   }, 60_000);
 
   it('shows both refusals for an unknown key, and does not retry it', async () => {
-    const page = await openPage();
+    const page = await openPage({ clock: true });
+    const refused = server.charts.stats().connectionsRefused;
     await page.fill('#api-key', 'ci_live_ThisKeyDoesNotExist0123456789');
     await page.click('#connect');
     await page.waitForFunction(
@@ -210,12 +213,19 @@ describe('the dashboard in Chromium', () => {
       undefined,
       WAIT,
     );
-    await page.waitForFunction(() => document.getElementById('status-chart')!.dataset['state'] === 'error', undefined, WAIT);
+    // The chart's close handler has run: this text is set only where it decides not to retry.
+    await page.waitForFunction(
+      () => document.getElementById('status-chart')!.dataset['state'] === 'error' && document.getElementById('chart-empty')!.textContent === 'Not connected: the key was refused',
+      undefined,
+      WAIT,
+    );
     expect((await statusOf(page, 'status-prices')).state).toBe('error');
-    expect(await page.textContent('#chart-empty')).toBe('Not connected: the key was refused');
-    const stats = server.charts.stats();
-    await page.waitForTimeout(1_500);
-    expect(server.charts.stats().connectionsRefused).toEqual(stats.connectionsRefused);
+    // A retry would be a timer (the first within 1.25 s, any within 37.5 s) whose callback opens a
+    // socket and shows 'connecting' at once: fire every timer due in the next minute, then look.
+    await page.clock.runFor(60_000);
+    expect(await statusOf(page, 'status-chart')).toEqual({ state: 'error', text: 'authentication failure' });
+    expect(await page.textContent('#errors')).not.toContain('reconnecting');
+    expect(server.charts.stats().connectionsRefused).toEqual({ ...refused, AUTH_FAILED: refused.AUTH_FAILED + 1 });
   }, 60_000);
 
   it('tells when the key is revoked while live, on both endpoints', async () => {
