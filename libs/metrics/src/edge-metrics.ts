@@ -1,7 +1,6 @@
 import type { ServerCloseReason } from '@mdg/edge';
 import type { ChartLiveErrorCode, RefusalCode } from '@mdg/protocol';
-import type { SocketIoEvent, SocketIoGatewayStats } from '@mdg/socketio';
-import type { ChartLiveEvent, ChartLiveStats } from '@mdg/uws';
+import type { ChartLiveEvent, ChartLiveStatsReading, SocketIoEvent, SocketIoStatsReading } from './stats-readings';
 import { tracked, type MetricLabel, type PushSample, type SampledMetric, type ScrapeReadings } from './sampled-metric';
 
 /*
@@ -56,8 +55,8 @@ function byLabel<K extends string | number>(names: Readonly<Record<K, string>>, 
 }
 
 interface ProtocolReaders<T> {
-  socketio?: (stats: SocketIoGatewayStats | undefined) => T;
-  chartLive?: (stats: ChartLiveStats | undefined) => T;
+  socketio?: (stats: SocketIoStatsReading | undefined) => T;
+  chartLive?: (stats: ChartLiveStatsReading | undefined) => T;
 }
 
 /** One series per tracked protocol (a tracked but inactive component reads through `undefined`). */

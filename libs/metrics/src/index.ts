@@ -5,3 +5,4 @@ export * from './edge-metrics';
 export * from './engine-metrics';
 export * from './infrastructure-metrics';
 export * from './jobs-metrics';
+export * from './stats-readings';

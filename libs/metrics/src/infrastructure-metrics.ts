@@ -1,8 +1,8 @@
-import type { RedisMarketBusStats } from '@mdg/redis';
+import type { BusStatsReading } from './stats-readings';
 import { tracked, type PushSample, type SampledMetric, type ScrapeReadings } from './sampled-metric';
 
 /** A Redis bus counter; the in-memory bus keeps none and reads 0. */
-function busCounter(name: string, help: string, field: keyof RedisMarketBusStats, type: 'counter' | 'gauge' = 'counter'): SampledMetric {
+function busCounter(name: string, help: string, field: keyof BusStatsReading, type: 'counter' | 'gauge' = 'counter'): SampledMetric {
   return { type, name, help, sources: ['bus'], samples: (readings, push) => push(readings.sources.bus?.stats?.[field] ?? 0) };
 }
 

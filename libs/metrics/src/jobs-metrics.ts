@@ -1,15 +1,15 @@
 import type { ClosedCandleQueueStats } from '@mdg/history';
-import type { CandleJobCounts, CandleWorkerStats } from '@mdg/jobs';
+import type { CandleWorkerStatsReading, JobCountsReading } from './stats-readings';
 import type { SampledMetric } from './sampled-metric';
 
 /** Every state always has a series while the counts are known, so a backlog alert sees 0 rather than nothing. */
-const JOB_STATES: readonly (keyof CandleJobCounts)[] = ['waiting', 'active', 'delayed', 'failed'];
+const JOB_STATES: readonly (keyof JobCountsReading)[] = ['waiting', 'active', 'delayed', 'failed'];
 
 function candleQueueMetric(type: 'counter' | 'gauge', name: string, help: string, field: keyof ClosedCandleQueueStats): SampledMetric {
   return { type, name, help, sources: ['candleQueue'], samples: (readings, push) => push(readings.sources.candleQueue?.[field] ?? 0) };
 }
 
-function candleWorkerCounter(name: string, help: string, field: keyof CandleWorkerStats): SampledMetric {
+function candleWorkerCounter(name: string, help: string, field: keyof CandleWorkerStatsReading): SampledMetric {
   return { type: 'counter', name, help, sources: ['candleWorker'], samples: (readings, push) => push(readings.sources.candleWorker?.[field] ?? 0) };
 }
 

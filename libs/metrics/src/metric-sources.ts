@@ -2,23 +2,19 @@ import type { HubStats } from '@mdg/edge';
 import type { MarketEngineStats } from '@mdg/engine';
 import type { FeedState, FeedStats } from '@mdg/feeds';
 import type { ClosedCandleQueueStats } from '@mdg/history';
-import type { CandleJobCounts, CandleWorkerStats } from '@mdg/jobs';
 import type { PipelineStats } from '@mdg/pipeline';
-import type { RedisConnectionRegistryStats, RedisMarketBusStats } from '@mdg/redis';
-import type { SocketIoGatewayStats } from '@mdg/socketio';
-import type { ChartLiveStats } from '@mdg/uws';
-import type { FailoverFeedStats, VenueConnectionStats } from '@mdg/venues';
+import type { BusStatsReading, CandleWorkerStatsReading, ChartLiveStatsReading, JobCountsReading, RegistryStatsReading, SocketIoStatsReading, VenueFeedStatsReading } from './stats-readings';
 
 /** The market bus as metrics see it: any bus has a state; the Redis bus also has counters. */
 export interface BusSample {
   connected: boolean;
-  stats?: RedisMarketBusStats;
+  stats?: BusStatsReading;
 }
 
 /** The engine's feed: its state, and whatever counters its implementation keeps (venue and failover feeds keep more). */
 export interface FeedSample {
   state: FeedState;
-  stats?: Partial<FeedStats & VenueConnectionStats & Pick<FailoverFeedStats, 'switches' | 'duplicates'>>;
+  stats?: Partial<FeedStats & VenueFeedStatsReading>;
 }
 
 /** Engine ownership (scale-out mode): is this node the active engine, under which fencing epoch. */
@@ -63,9 +59,9 @@ export type AsyncMetricGetter<T> = () => T | undefined | Promise<T | undefined>;
  */
 export interface MetricSources {
   /** `SocketIoPriceGateway.stats()` (/api-ws). */
-  socketio?: MetricGetter<SocketIoGatewayStats>;
+  socketio?: MetricGetter<SocketIoStatsReading>;
   /** `ChartLiveEndpoint.stats()` (/ws/chart-live). */
-  chartLive?: MetricGetter<ChartLiveStats>;
+  chartLive?: MetricGetter<ChartLiveStatsReading>;
   /** `Hub.stats()` of the edge. */
   hub?: MetricGetter<HubStats>;
   /** `MarketEngine.stats()` of the active engine. */
@@ -74,7 +70,7 @@ export interface MetricSources {
   pipeline?: MetricGetter<PipelineStats>;
   bus?: MetricGetter<BusSample>;
   /** `RedisConnectionRegistry.stats()`. */
-  registry?: MetricGetter<RedisConnectionRegistryStats>;
+  registry?: MetricGetter<RegistryStatsReading>;
   /** `RedisKeyStore.stats()`. */
   keyStore?: MetricGetter<KeyStoreSample>;
   /** The active engine's feed. */
@@ -83,9 +79,9 @@ export interface MetricSources {
   /** `ClosedCandleQueue.stats()` of the engine (BullClosedCandleQueue, or StoreClosedCandleQueue when embedded). */
   candleQueue?: MetricGetter<ClosedCandleQueueStats>;
   /** `CandleWorker.stats()` of the worker role; also registers `mdg_job_latency_seconds` (fed by `observer.observeJobLatency`). */
-  candleWorker?: MetricGetter<CandleWorkerStats>;
+  candleWorker?: MetricGetter<CandleWorkerStatsReading>;
   /** `CandleWorker.jobCounts()`: the queue's jobs by state, read from Redis at scrape time (the same on every worker of the queue). */
-  jobQueue?: AsyncMetricGetter<CandleJobCounts>;
+  jobQueue?: AsyncMetricGetter<JobCountsReading>;
 }
 
 export type MetricSourceName = keyof MetricSources;
