@@ -136,6 +136,8 @@ module.exports = [
       'no-empty': ['error', { allowEmptyCatch: false }],
       // A promise is awaited, handled, or marked `void` where dropping it is the intent.
       '@typescript-eslint/no-floating-promises': 'error',
+      // `const { dropped, ...kept } = value` is how code leaves fields out of an object.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       'no-console': 'off',
     },
   },

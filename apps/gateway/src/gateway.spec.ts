@@ -9,7 +9,7 @@ import { SimulatedFeed } from '@mdg/feeds';
 import { systemClock, type Candle } from '@mdg/model';
 import { loadGatewayConfig } from '@mdg/config';
 import { ReferenceCandles } from '@mdg/engine/testing';
-import { eventually } from '@mdg/testing';
+import { eventually, frameText } from '@mdg/testing';
 import { Gateway } from './gateway';
 import { RecordingFeed } from './testing/recording-feed';
 
@@ -95,7 +95,7 @@ describe('the embedded gateway, end to end', () => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/chart-live`, { headers: { 'x-api-key': gateway.demoKeys!.free } });
     raws.push(ws);
     const messages: Record<string, unknown>[] = [];
-    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+    ws.on('message', (data) => messages.push(JSON.parse(frameText(data)) as Record<string, unknown>));
     await new Promise((resolve) => ws.once('open', resolve));
     await eventually(() => messages.length >= 1, { what: 'the connected greeting', timeoutMs: 10_000 });
     expect(messages[0]).toEqual({ type: 'connected', message: 'Connected to ChartLive WebSocket. Send a JSON object with "tokenAddress" and optional "timeframe".' });
@@ -148,7 +148,7 @@ describe('the embedded gateway, end to end', () => {
       const ws = new WebSocket(url, { headers: { 'x-api-key': gateway.demoKeys!.pro } });
       raws.push(ws);
       const messages: Record<string, unknown>[] = [];
-      ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+      ws.on('message', (data) => messages.push(JSON.parse(frameText(data)) as Record<string, unknown>));
       await new Promise((resolve) => ws.once('open', resolve));
       return { ws, messages };
     };

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { WRAPPED_SOL_MINT } from '@mdg/model';
 import { loadGatewayConfig } from '@mdg/config';
-import { eventually } from '@mdg/testing';
+import { eventually, frameText } from '@mdg/testing';
 import { Gateway } from './gateway';
 
 const run = promisify(execFile);
@@ -40,7 +40,7 @@ describe('on-chain token trades in: tokens registered by the CLI, trades pushed 
     const viewer = (await gateway.keyStore.create({ userId: 'viewer', plan: 'free' })).apiKey;
     const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/chart-live`, { headers: { 'x-api-key': viewer } });
     const events: { event?: string; candle?: { trades: number; volume: number; close: number; closed: boolean } }[] = [];
-    ws.on('message', (data) => events.push(JSON.parse(String(data))));
+    ws.on('message', (data) => events.push(JSON.parse(frameText(data))));
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(JSON.stringify({ tokenAddress: MINT, timeframe: 60 }));
     await eventually(() => events.some((m) => (m as { type?: string }).type === 'subscriptionConfirmed'), { what: 'the subscription confirmation', timeoutMs: 10_000 });

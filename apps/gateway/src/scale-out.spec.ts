@@ -5,7 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { SIMULATED_TOKENS } from '@mdg/feeds';
 import { RedisCandleStore, RedisKeyStore } from '@mdg/redis';
-import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
+import { eventually, frameText, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { GatewayProcess } from './testing/gateway-process';
 
 const run = promisify(execFile);
@@ -70,7 +70,8 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     return socket;
   }
 
-  function connectOutcome(socket: Socket): Promise<'connected' | string> {
+  /** 'connected', or the message of the refusal. */
+  function connectOutcome(socket: Socket): Promise<string> {
     return new Promise((resolve) => {
       // It may have connected while the test awaited something else.
       if (socket.connected) resolve('connected');
@@ -84,7 +85,7 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     raws.push(ws);
     const events: ChartEvent[] = [];
     ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as ChartEvent;
+      const message = JSON.parse(frameText(data)) as ChartEvent;
       if (message.event === 'chart') events.push(message);
     });
     await new Promise((resolve, reject) => {
@@ -118,13 +119,13 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     const apiKey = await createKey('alice');
     const onA: PriceUpdate[] = [];
     const onB: PriceUpdate[] = [];
-    for (const [gateway, sink] of [[edgeA!, onA], [edgeB!, onB]] as const) {
+    for (const [gateway, sink] of [[edgeA, onA], [edgeB, onB]] as const) {
       const socket = priceClient(gateway, apiKey);
       socket.on('price-update', (update: PriceUpdate) => sink.push(update));
       expect(await connectOutcome(socket)).toBe('connected');
     }
-    const chartsA = await chartClient(edgeA!, apiKey, 1);
-    const chartsB = await chartClient(edgeB!, apiKey, 1);
+    const chartsA = await chartClient(edgeA, apiKey, 1);
+    const chartsB = await chartClient(edgeB, apiKey, 1);
     await eventually(() => onA.length > 60 && onB.length > 60 && chartsA.length > 5 && chartsB.length > 5, { what: 'both edges to stream prices and candles', timeoutMs: 15_000 });
     const bySeq = (updates: PriceUpdate[]) => new Map(updates.filter((u) => u.symbol === 'BTC').map((u) => [u.seq, u]));
     const btcA = bySeq(onA);
@@ -141,12 +142,12 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
   it('holds the 2-connection limit across edges, and frees the slots of a kill -9 edge within the lease bound', async () => {
     const [, edgeA, edgeB] = await Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge'), spawn('edge-b', 'edge')]);
     const apiKey = await createKey('bob');
-    expect(await connectOutcome(priceClient(edgeA!, apiKey))).toBe('connected');
-    expect(await connectOutcome(priceClient(edgeA!, apiKey))).toBe('connected');
-    expect(await connectOutcome(priceClient(edgeB!, apiKey))).toBe('Connection limit exceeded');
-    await edgeA!.kill();
+    expect(await connectOutcome(priceClient(edgeA, apiKey))).toBe('connected');
+    expect(await connectOutcome(priceClient(edgeA, apiKey))).toBe('connected');
+    expect(await connectOutcome(priceClient(edgeB, apiKey))).toBe('Connection limit exceeded');
+    await edgeA.kill();
     const killedAt = Date.now();
-    await eventually(async () => (await connectOutcome(priceClient(edgeB!, apiKey))) === 'connected', { what: 'a connection slot of the killed edge to free', timeoutMs: 15_000, intervalMs: 50 });
+    await eventually(async () => (await connectOutcome(priceClient(edgeB, apiKey))) === 'connected', { what: 'a connection slot of the killed edge to free', timeoutMs: 15_000, intervalMs: 50 });
     // Lease TTL 3 s: the dead edge's slots are gone well within the documented bound (15 s by default).
     expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_500);
   }, 60_000);
@@ -157,14 +158,14 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     const [standby, edge] = await Promise.all([spawn('engine-2', 'engine'), spawn('edge-a', 'edge')]);
     const apiKey = await createKey('carol');
     const prices: PriceUpdate[] = [];
-    const socket = priceClient(edge!, apiKey);
+    const socket = priceClient(edge, apiKey);
     socket.on('price-update', (update: PriceUpdate) => prices.push(update));
     expect(await connectOutcome(socket)).toBe('connected');
-    const charts = await chartClient(edge!, apiKey, 1);
+    const charts = await chartClient(edge, apiKey, 1);
     await eventually(() => charts.filter((e) => e.candle.closed).length >= 2, { what: 'two closed candles before the takeover', timeoutMs: 15_000 });
     await owner.kill();
     const killedAt = Date.now();
-    await standby!.waitForLog(/owner with epoch/, 10_000);
+    await standby.waitForLog(/owner with epoch/, 10_000);
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     const before = charts.length;
     await eventually(() => charts.slice(before).filter((e) => e.candle.closed).length >= 3, { what: 'three closed candles after the takeover', timeoutMs: 15_000 });
@@ -181,23 +182,23 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     const [engine, edge] = await Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge')]);
     const apiKey = await createKey('dave');
     const prices: PriceUpdate[] = [];
-    const socket = priceClient(edge!, apiKey);
+    const socket = priceClient(edge, apiKey);
     socket.on('price-update', (update: PriceUpdate) => prices.push(update));
     expect(await connectOutcome(socket)).toBe('connected');
     await eventually(() => prices.length > 10, { what: 'prices before the Redis restart', timeoutMs: 15_000 });
     await redis.stop();
-    await eventually(async () => (await fetch(`${edge!.url}/readyz`)).status === 503, { what: 'the edge to report not ready', timeoutMs: 10_000, intervalMs: 50 });
-    const notReady = (await (await fetch(`${edge!.url}/readyz`)).json()) as { reasons: string[] };
+    await eventually(async () => (await fetch(`${edge.url}/readyz`)).status === 503, { what: 'the edge to report not ready', timeoutMs: 10_000, intervalMs: 50 });
+    const notReady = (await (await fetch(`${edge.url}/readyz`)).json()) as { reasons: string[] };
     expect(notReady.reasons).toContain('bus disconnected');
     // The outage is seen on both sides (the engine buffers its latest updates meanwhile) before Redis comes back.
-    await eventually(async () => (await fetch(`${engine!.url}/readyz`)).status === 503, { what: 'the engine to report not ready', timeoutMs: 10_000, intervalMs: 50 });
+    await eventually(async () => (await fetch(`${engine.url}/readyz`)).status === 503, { what: 'the engine to report not ready', timeoutMs: 10_000, intervalMs: 50 });
     await redis.restart();
     const countAtRestart = prices.length;
     await eventually(() => prices.length > countAtRestart + 20, { what: 'prices after the Redis restart', timeoutMs: 20_000 });
-    await eventually(async () => (await fetch(`${edge!.url}/readyz`)).status === 200, { what: 'the edge to report ready again', timeoutMs: 10_000, intervalMs: 50 });
+    await eventually(async () => (await fetch(`${edge.url}/readyz`)).status === 200, { what: 'the edge to report ready again', timeoutMs: 10_000, intervalMs: 50 });
     expect(socket.connected).toBe(true);
-    expect(engine!.isRunning()).toBe(true);
-    expect(edge!.isRunning()).toBe(true);
+    expect(engine.isRunning()).toBe(true);
+    expect(edge.isRunning()).toBe(true);
   }, 90_000);
 
   it('persists closed candles through BullMQ and a worker process, and serves them as history on an edge', async () => {
@@ -210,10 +211,10 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     } finally {
       await store.close();
     }
-    const ws = new WebSocket(`ws://127.0.0.1:${edge!.port}/ws/chart-live`, { headers: { 'x-api-key': apiKey } });
+    const ws = new WebSocket(`ws://127.0.0.1:${edge.port}/ws/chart-live`, { headers: { 'x-api-key': apiKey } });
     raws.push(ws);
     const messages: Record<string, unknown>[] = [];
-    ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+    ws.on('message', (data) => messages.push(JSON.parse(frameText(data)) as Record<string, unknown>));
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(JSON.stringify({ tokenAddress: TOKEN, timeframe: 1, history: 100 }));
     const history = await eventually(() => messages.find((m) => m['event'] === 'history'), { what: 'the history event', timeoutMs: 15_000 });
@@ -227,8 +228,8 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
   it('disconnects a revoked key on every edge within 2 s', async () => {
     const [, edgeA, edgeB] = await within(40_000, 'spawn', Promise.all([spawn('engine-1', 'engine'), spawn('edge-a', 'edge'), spawn('edge-b', 'edge')]));
     const apiKey = await within(10_000, 'create key', createKey('erin'));
-    const onA = priceClient(edgeA!, apiKey);
-    const onB = priceClient(edgeB!, apiKey);
+    const onA = priceClient(edgeA, apiKey);
+    const onB = priceClient(edgeB, apiKey);
     expect(await within(10_000, 'connect A', connectOutcome(onA))).toBe('connected');
     expect(await within(10_000, 'connect B', connectOutcome(onB))).toBe('connected');
     const closed = Promise.all([onA, onB].map((socket) => new Promise<[string, number]>((resolve) => socket.once('disconnect', (reason) => resolve([reason, Date.now()])))));

@@ -175,7 +175,7 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
       const key = await stack.createKey('user-1', 'free');
       const kept = await stack.connectChart(key);
       await kept.next((m) => m.type === 'connected', 'the connected message');
-      const refusedWith = async (apiKey: string | undefined): Promise<[string, number]> => {
+      const refusedWith = async (apiKey: string | undefined): Promise<[string | undefined, number]> => {
         const client = await stack.connectChart(apiKey);
         const error = await client.next((m) => m.type === 'error', 'the refusal');
         return [error.code, await client.closed];

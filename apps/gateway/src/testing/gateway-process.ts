@@ -40,8 +40,8 @@ export class GatewayProcess {
       const listening = /listening on http:\/\/localhost:(\d+)/.exec(line);
       if (listening) onListening(Number(listening[1]));
     };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

@@ -3,6 +3,18 @@ import WebSocket from 'ws';
 import { frameText } from '@mdg/testing';
 
 /**
+ * A message from /ws/chart-live as the specs use it: picked by `type` (connected,
+ * subscriptionConfirmed, error, with its `code`) or `event` (chart); the rest of it is
+ * checked with expect.
+ */
+export interface ChartMessage {
+  type?: string;
+  event?: string;
+  code?: string;
+  [field: string]: unknown;
+}
+
+/**
  * A `ws` client of /ws/chart-live for the specs: keeps every text received, waits for
  * conditions with a timeout, and can stop reading at the TCP level (a slow consumer).
  */
@@ -35,9 +47,9 @@ export class ChartClient {
     });
   }
 
-  /** Parsed messages received so far (`any`: specs look at arbitrary server JSON). */
-  messages(): any[] {
-    return this.texts.map((text) => JSON.parse(text));
+  /** Parsed messages received so far. */
+  messages(): ChartMessage[] {
+    return this.texts.map((text) => JSON.parse(text) as ChartMessage);
   }
 
   send(message: unknown): void {
@@ -64,10 +76,10 @@ export class ChartClient {
   }
 
   /** Waits for a message whose JSON matches `predicate`, then returns it. */
-  async next(predicate: (message: any) => boolean, what: string, timeoutMs = 5000): Promise<any> {
-    const found = (): any => this.messages().find(predicate);
+  async next(predicate: (message: ChartMessage) => boolean, what: string, timeoutMs = 5000): Promise<ChartMessage> {
+    const found = (): ChartMessage | undefined => this.messages().find(predicate);
     await this.until(() => found() !== undefined, what, timeoutMs);
-    return found();
+    return found()!;
   }
 
   /** Stops reading from the TCP socket: the server's send buffer fills up. */
