@@ -114,7 +114,8 @@ const SPEC_RELAXED = {
 };
 
 module.exports = [
-  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/results/**', 'coverage/**', '.nx/**'] },
+  // tmp/ is git-ignored scratch space (jest results, local experiments), outside every tsconfig.
+  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/results/**', 'coverage/**', '.nx/**', 'tmp/**'] },
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),
   {
     files: ['**/*.ts'],
