@@ -132,7 +132,14 @@ module.exports = [
       // src/testing resolve to a production project, so test support is kept out by path.
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@mdg/testing', '@mdg/*/testing', './testing', './testing/*', '../testing', '../testing/*'], message: 'test support is for specs and src/testing only' }] },
+        {
+          patterns: [
+            {
+              group: ['@mdg/testing', '@mdg/*/testing', './testing', './testing/*', '../testing', '../testing/*'],
+              message: 'test support is for specs and src/testing only',
+            },
+          ],
+        },
       ],
       'no-empty': ['error', { allowEmptyCatch: false }],
       // A promise is awaited, handled, or marked `void` where dropping it is the intent.
@@ -146,6 +153,9 @@ module.exports = [
   { files: ['**/*.spec.ts'], rules: SPEC_RELAXED },
   ...EXCEPTIONS.flatMap(({ files, extra }) => [
     { files, ignores: TEST_FILES, rules: { '@nx/enforce-module-boundaries': boundaries({ test: false, extra }) } },
-    { files: files.flatMap((file) => TEST_FILES.map((test) => [file, test])), rules: { '@nx/enforce-module-boundaries': boundaries({ test: true, extra }), 'no-restricted-imports': 'off' } },
+    {
+      files: files.flatMap((file) => TEST_FILES.map((test) => [file, test])),
+      rules: { '@nx/enforce-module-boundaries': boundaries({ test: true, extra }), 'no-restricted-imports': 'off' },
+    },
   ]),
 ];

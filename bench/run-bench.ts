@@ -56,11 +56,35 @@ const OPTIONS: ScenarioOptions = {
 
 const TARGETS: TargetSpec[] = [
   { id: 'gateway-raw', label: 'mdg gateway /ws/chart-live', protocol: 'raw', role: 'gateway', start: (ctx, profile) => startGateway(ctx, 'raw', profile) },
-  { id: 'uws-raw', label: 'bare uWS app.publish', protocol: 'raw', role: 'bare', start: (ctx, profile) => startReference(ctx, 'uws-raw', [...RAW_STREAMS], profile) },
-  { id: 'ws-raw', label: 'ws library, send loop', protocol: 'raw', role: 'alternative', start: (ctx, profile) => startReference(ctx, 'ws-raw', [...RAW_STREAMS], profile) },
+  {
+    id: 'uws-raw',
+    label: 'bare uWS app.publish',
+    protocol: 'raw',
+    role: 'bare',
+    start: (ctx, profile) => startReference(ctx, 'uws-raw', [...RAW_STREAMS], profile),
+  },
+  {
+    id: 'ws-raw',
+    label: 'ws library, send loop',
+    protocol: 'raw',
+    role: 'alternative',
+    start: (ctx, profile) => startReference(ctx, 'ws-raw', [...RAW_STREAMS], profile),
+  },
   { id: 'gateway-sio', label: 'mdg gateway /api-ws', protocol: 'sio', role: 'gateway', start: (ctx, profile) => startGateway(ctx, 'sio', profile) },
-  { id: 'uws-sio', label: 'bare Socket.IO on uWS', protocol: 'sio', role: 'bare', start: (ctx, profile) => startReference(ctx, 'uws-sio', [...SIO_STREAMS], profile) },
-  { id: 'http-sio', label: 'Socket.IO on node:http', protocol: 'sio', role: 'alternative', start: (ctx, profile) => startReference(ctx, 'http-sio', [...SIO_STREAMS], profile) },
+  {
+    id: 'uws-sio',
+    label: 'bare Socket.IO on uWS',
+    protocol: 'sio',
+    role: 'bare',
+    start: (ctx, profile) => startReference(ctx, 'uws-sio', [...SIO_STREAMS], profile),
+  },
+  {
+    id: 'http-sio',
+    label: 'Socket.IO on node:http',
+    protocol: 'sio',
+    role: 'alternative',
+    start: (ctx, profile) => startReference(ctx, 'http-sio', [...SIO_STREAMS], profile),
+  },
 ];
 const REDIS_TARGETS: TargetSpec[] = [
   { id: 'redis-raw', label: 'mdg Redis mode (1 engine + 2 edges) /ws/chart-live', protocol: 'raw', role: 'redis', start: (ctx) => startRedisDeployment(ctx) },
@@ -84,7 +108,15 @@ function prepare(): BenchContext {
   // One Pro user per key; 500 clients per key under a 1,000 per-user limit leaves room for a storm's overlap.
   const keys = Array.from({ length: Math.ceil(Math.max(...NS, ...REDIS_NS) / OPTIONS.perKey) + 2 }, () => generateApiKey('test'));
   const now = Date.now();
-  const records = keys.map((key, index) => ({ keyHash: hashApiKey(key), keyPrefix: apiKeyPrefix(key), userId: `bench-${index}`, plan: 'pro', planActive: true, mode: 'test', createdAt: now + index }));
+  const records = keys.map((key, index) => ({
+    keyHash: hashApiKey(key),
+    keyPrefix: apiKeyPrefix(key),
+    userId: `bench-${index}`,
+    plan: 'pro',
+    planActive: true,
+    mode: 'test',
+    createdAt: now + index,
+  }));
   const keysJson = path.join(runDir, 'keys.json');
   const keysTxt = path.join(runDir, 'keys.txt');
   fs.writeFileSync(keysJson, JSON.stringify({ version: 1, keys: records }));
@@ -116,12 +148,19 @@ async function profiles(ctx: BenchContext, results: ScenarioResult[]): Promise<P
     const target = TARGETS.find((candidate) => candidate.id === id);
     if (target === undefined || (ONLY && !ONLY.includes(id))) continue;
     // Profile the step where this target saturated in the main runs (its hot path at full load).
-    const period = results.find((result) => result.target === id && result.n === n && result.capacity?.saturatedPeriodMs !== undefined)?.capacity?.saturatedPeriodMs ?? OPTIONS.ladder.at(-1)!;
+    const period =
+      results.find((result) => result.target === id && result.n === n && result.capacity?.saturatedPeriodMs !== undefined)?.capacity?.saturatedPeriodMs ??
+      OPTIONS.ladder.at(-1)!;
     const name = `${id}-n${n}-${period}ms`;
     log(`profile ${name}`);
     await runScenario(ctx, target, n, 0, { ...OPTIONS, ladder: [period], fractions: [], storm: false, windowMs: 6000 }, (line) => log(line), name);
     const dir = path.join(ctx.profileDir, name);
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((file) => file.endsWith('.cpuprofile')).map((file) => path.join(dir, file)) : [];
+    const files = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((file) => file.endsWith('.cpuprofile'))
+          .map((file) => path.join(dir, file))
+      : [];
     const main = files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
     if (main !== undefined) summaries.push(summarizeProfile(main, id, n, period));
     else log(`  no profile written for ${name}`);
@@ -145,8 +184,26 @@ async function main(): Promise<void> {
     const data: BenchResults = {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', node: process.version, kernel: os.release(), memoryGiB: os.totalmem() / 2 ** 30, loadavg: os.loadavg() },
-      options: { ...OPTIONS, priorities: priorities(), ns: NS, redisNs: REDIS_NS, repeats: REPEATS, quick: QUICK, coalescingMs: COALESCING_MS, gatewayMain: path.relative(ROOT, ctx.gatewayMain), serverCore: ctx.serverCore, clientCore: ctx.clientCore },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model ?? '?',
+        node: process.version,
+        kernel: os.release(),
+        memoryGiB: os.totalmem() / 2 ** 30,
+        loadavg: os.loadavg(),
+      },
+      options: {
+        ...OPTIONS,
+        priorities: priorities(),
+        ns: NS,
+        redisNs: REDIS_NS,
+        repeats: REPEATS,
+        quick: QUICK,
+        coalescingMs: COALESCING_MS,
+        gatewayMain: path.relative(ROOT, ctx.gatewayMain),
+        serverCore: ctx.serverCore,
+        clientCore: ctx.clientCore,
+      },
       targets: [...TARGETS, ...REDIS_TARGETS].map(({ id, label, protocol, role }) => ({ id, label, protocol, role })),
       scenarios: results,
       profiles: [],
@@ -184,7 +241,9 @@ async function main(): Promise<void> {
   // Partial runs (quick, filtered) never overwrite the committed BENCHMARKS.md.
   const complete = !QUICK && ONLY === undefined && env['BENCH_N'] === undefined && env['BENCH_REPEATS'] === undefined;
   writeReport(data, complete ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ctx.runDir, 'BENCHMARKS.md'), path.join(ROOT, 'bench/benchmarks-notes.md'));
-  log(`done in ${((Date.now() - started) / 60000).toFixed(1)} min; ${complete ? 'BENCHMARKS.md' : `${path.relative(ROOT, ctx.runDir)}/BENCHMARKS.md (partial run)`} written, raw results in ${path.relative(ROOT, ctx.runDir)}/results.json`);
+  log(
+    `done in ${((Date.now() - started) / 60000).toFixed(1)} min; ${complete ? 'BENCHMARKS.md' : `${path.relative(ROOT, ctx.runDir)}/BENCHMARKS.md (partial run)`} written, raw results in ${path.relative(ROOT, ctx.runDir)}/results.json`,
+  );
   if (runningCount() > 0) log(`warning: ${runningCount()} child processes still running; killing them`);
   killAll();
 }

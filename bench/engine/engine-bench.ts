@@ -117,11 +117,16 @@ function main(): void {
     const mid = median(rates);
     const spread = (Math.max(...rates) - Math.min(...rates)) / mid;
     const heapPerInstrument = median(runs.map((run) => run.heapBytes)) / instrumentCount;
-    lines.push(`| ${name} | ${Math.round(mid).toLocaleString('en-US')} | ${(spread * 100).toFixed(1)} % | ${(mid / naive).toFixed(1)}× | ${(heapPerInstrument / 1024).toFixed(1)} KiB |`);
+    lines.push(
+      `| ${name} | ${Math.round(mid).toLocaleString('en-US')} | ${(spread * 100).toFixed(1)} % | ${(mid / naive).toFixed(1)}× | ${(heapPerInstrument / 1024).toFixed(1)} KiB |`,
+    );
     json[name] = { tradesPerSecond: rates, heapBytes: runs.map((run) => run.heapBytes), heapPerInstrument };
   }
   const best = median(results['mdg MarketEngine (validated trades)']!.runs.map((run) => run.tradesPerSecond));
-  lines.push('', `Target: at least ${TARGET_TRADES_PER_SECOND.toLocaleString('en-US')} trades/s on one core: ${best >= TARGET_TRADES_PER_SECOND ? 'met' : 'MISSED'} (${Math.round(best).toLocaleString('en-US')}).`);
+  lines.push(
+    '',
+    `Target: at least ${TARGET_TRADES_PER_SECOND.toLocaleString('en-US')} trades/s on one core: ${best >= TARGET_TRADES_PER_SECOND ? 'met' : 'MISSED'} (${Math.round(best).toLocaleString('en-US')}).`,
+  );
   console.log(lines.join('\n'));
   const outDir = path.join(__dirname, '..', 'results');
   fs.mkdirSync(outDir, { recursive: true });

@@ -19,7 +19,20 @@ export class NaiveMarketEngine {
       const key = `${trade.instrument}|${timeframe}|${start}`;
       const candle = this.candles.get(key);
       if (candle === undefined) {
-        this.candles.set(key, { time: start, open: trade.price, high: trade.price, low: trade.price, close: trade.price, volume: trade.size, volumeUsd: usd, trades: 1, buys: trade.side === 'buy' ? 1 : 0, sells: trade.side === 'sell' ? 1 : 0, openTime: trade.time, closeTime: trade.time });
+        this.candles.set(key, {
+          time: start,
+          open: trade.price,
+          high: trade.price,
+          low: trade.price,
+          close: trade.price,
+          volume: trade.size,
+          volumeUsd: usd,
+          trades: 1,
+          buys: trade.side === 'buy' ? 1 : 0,
+          sells: trade.side === 'sell' ? 1 : 0,
+          openTime: trade.time,
+          closeTime: trade.time,
+        });
       } else {
         this.candles.set(key, {
           ...candle,

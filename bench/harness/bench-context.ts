@@ -46,7 +46,9 @@ export interface Step {
 const RAW_GROUPS: readonly (readonly number[])[] = [[60], [60], [60, 300], [60, 300], [60, 300, 900, 1800]];
 const RAW_TOKENS = SIMULATED_TOKENS.slice(0, RAW_GROUPS.length);
 
-export const RAW_STREAMS: readonly string[] = RAW_GROUPS.flatMap((timeframes, index) => timeframes.map((timeframe) => `${RAW_TOKENS[index]!.tokenAddress}:${timeframe}`));
+export const RAW_STREAMS: readonly string[] = RAW_GROUPS.flatMap((timeframes, index) =>
+  timeframes.map((timeframe) => `${RAW_TOKENS[index]!.tokenAddress}:${timeframe}`),
+);
 export const RAW_SUBSCRIPTIONS: readonly string[] = RAW_STREAMS.map((stream) => {
   const [tokenAddress, timeframe] = stream.split(':');
   return JSON.stringify({ tokenAddress, timeframe: Number(timeframe) });

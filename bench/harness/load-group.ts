@@ -90,16 +90,26 @@ export class LoadGroup {
     for (let index = 0; index < count; index += 1) {
       const n = Math.floor(options.n / count) + (index < options.n % count ? 1 : 0);
       const args = [
-        '--port', String(options.ports[index % options.ports.length]),
-        '--src', `127.0.0.${2 + index}`,
-        '--n', String(n),
-        '--mode', options.protocol,
-        '--keys', options.keysFile,
-        '--per-key', String(options.perKey),
-        '--first', String(first),
-        '--inflight', String(options.inflight),
-        '--sample', String(options.sample),
-        '--id', `lg${index}`,
+        '--port',
+        String(options.ports[index % options.ports.length]),
+        '--src',
+        `127.0.0.${2 + index}`,
+        '--n',
+        String(n),
+        '--mode',
+        options.protocol,
+        '--keys',
+        options.keysFile,
+        '--per-key',
+        String(options.perKey),
+        '--first',
+        String(first),
+        '--inflight',
+        String(options.inflight),
+        '--sample',
+        String(options.sample),
+        '--id',
+        `lg${index}`,
       ];
       for (const subscription of options.subscriptions) args.push('--sub', subscription);
       procs.push(Proc.start(`loadgen-${index}`, options.core, options.binary, args, { keepLines: 100_000 }));
@@ -112,7 +122,11 @@ export class LoadGroup {
   async ready(timeoutMs: number): Promise<{ ms: number; failed: number; retries: number }> {
     const lines = await Promise.all(this.procs.map((proc) => proc.waitFor((line) => line.startsWith('{"event":"ready"'), timeoutMs, 'all clients ready')));
     const events = lines.map((line) => JSON.parse(line) as { ms: number; failed: number; retries: number });
-    return { ms: Math.max(...events.map((event) => event.ms)), failed: sum(events.map((event) => event.failed)), retries: sum(events.map((event) => event.retries)) };
+    return {
+      ms: Math.max(...events.map((event) => event.ms)),
+      failed: sum(events.map((event) => event.failed)),
+      retries: sum(events.map((event) => event.retries)),
+    };
   }
 
   /** Clients currently ready, over every process. */
@@ -160,7 +174,11 @@ export class LoadGroup {
   async storm(timeoutMs: number): Promise<{ msReady: number; msReceiving: number; failed: number }> {
     const lines = await this.command('storm', '{"event":"storm"', timeoutMs);
     const events = lines.map((line) => JSON.parse(line) as { msReady: number; msReceiving: number; failed: number });
-    return { msReady: Math.max(...events.map((event) => event.msReady)), msReceiving: Math.max(...events.map((event) => event.msReceiving)), failed: sum(events.map((event) => event.failed)) };
+    return {
+      msReady: Math.max(...events.map((event) => event.msReady)),
+      msReceiving: Math.max(...events.map((event) => event.msReceiving)),
+      failed: sum(events.map((event) => event.failed)),
+    };
   }
 
   async quit(): Promise<void> {

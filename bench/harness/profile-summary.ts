@@ -35,7 +35,21 @@ export interface ProfileSummary {
   focus: { name: string; inclusiveMs: number; share: number }[];
 }
 
-const FOCUS = ['onEnvelope', 'getBufferedAmount', 'publish', 'broadcast', 'broadcastEach', 'writeToEngine', 'encode', 'emit', 'publishPrices', 'publishCandles', 'accept', 'parse', 'validateTrade'];
+const FOCUS = [
+  'onEnvelope',
+  'getBufferedAmount',
+  'publish',
+  'broadcast',
+  'broadcastEach',
+  'writeToEngine',
+  'encode',
+  'emit',
+  'publishPrices',
+  'publishCandles',
+  'accept',
+  'parse',
+  'validateTrade',
+];
 
 export function summarizeProfile(file: string, target: string, n: number, periodMs: number): ProfileSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
@@ -46,7 +60,10 @@ export function summarizeProfile(file: string, target: string, n: number, period
     const { functionName, url, lineNumber } = node.callFrame;
     const name = functionName || '(anonymous)';
     if (url === '') return name;
-    const short = url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(/.*\/(libs|apps|bench)\//, '$1/');
+    const short = url
+      .replace(/^file:\/\//, '')
+      .replace(/.*node_modules\//, '')
+      .replace(/.*\/(libs|apps|bench)\//, '$1/');
     return `${name} ${path.basename(short) === short ? short : short}:${lineNumber + 1}`;
   };
   const selfByName = new Map<string, number>();

@@ -71,14 +71,29 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   const capacity = (target: string, n: number) => stat(of(target, n).map((scenario) => scenario.capacity?.peakPerSec ?? Number.NaN));
   const sustained = (target: string, n: number) => stat(of(target, n).map((scenario) => scenario.capacity?.sustainedPerSec ?? Number.NaN));
   const atFraction = (target: string, n: number, fraction: number, pick: (step: StepResult) => number) =>
-    stat(of(target, n).map((scenario) => {
-      const entry = scenario.latency.find((candidate) => candidate.fraction === fraction);
-      return entry ? pick(entry.step) : Number.NaN;
-    }));
+    stat(
+      of(target, n).map((scenario) => {
+        const entry = scenario.latency.find((candidate) => candidate.fraction === fraction);
+        return entry ? pick(entry.step) : Number.NaN;
+      }),
+    );
   const present = (target: string) => ok.some((scenario) => scenario.target === target);
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
-  const o = results.options as { priorities?: string; gatewayMain?: string; repeats?: number; ns?: number[]; ladder?: number[]; windowMs?: number; latencyWindowMs?: number; warmupMs?: number; sample?: number; coalescingMs?: number; serverCore?: string; clientCore?: string };
+  const o = results.options as {
+    priorities?: string;
+    gatewayMain?: string;
+    repeats?: number;
+    ns?: number[];
+    ladder?: number[];
+    windowMs?: number;
+    latencyWindowMs?: number;
+    warmupMs?: number;
+    sample?: number;
+    coalescingMs?: number;
+    serverCore?: string;
+    clientCore?: string;
+  };
 
   push(
     '# Benchmarks',
@@ -87,7 +102,9 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
     `Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.memoryGiB.toFixed(0)} GiB, Linux ${results.machine.kernel}, Node ${results.machine.node}; ` +
       `server pinned to core ${o.serverCore ?? '–'}, load generator to core ${o.clientCore ?? '–'} (taskset), ${o.priorities ?? 'default priorities'}. Load average at the end of the run: ${results.machine.loadavg.map((value) => value.toFixed(1)).join(' / ')}.`,
     ...(o.gatewayMain !== undefined && o.gatewayMain !== 'apps/gateway/src/main.ts'
-      ? [`Gateway measured: \`${o.gatewayMain}\` (apps/gateway with the MDG_BENCH_STAMP and broadcast-path wiring the benchmark asks for, not yet in apps/gateway when this ran).`]
+      ? [
+          `Gateway measured: \`${o.gatewayMain}\` (apps/gateway with the MDG_BENCH_STAMP and broadcast-path wiring the benchmark asks for, not yet in apps/gateway when this ran).`,
+        ]
       : []),
     `Every figure is the median of ${o.repeats ?? '?'} runs; "±x %" is half the spread (max − min) / median. Differences under 10 % are noise here. Raw data: \`bench/results/run-*/results.json\` (not committed).`,
     '',
@@ -106,23 +123,46 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
     const met = higherIsBetter ? value >= target : value <= target;
     const by = higherIsBetter ? (target - value) / target : (value - target) / target;
     // Differences under 10 % are run-to-run noise here: a miss that small is not called a miss.
-    const verdict = met ? 'met' : by < 0.1 ? `at the goal within noise (${(by * 100).toFixed(1)} % below; differences under 10 % are noise)` : `**missed** by ${(by * 100).toFixed(0)} %`;
+    const verdict = met
+      ? 'met'
+      : by < 0.1
+        ? `at the goal within noise (${(by * 100).toFixed(1)} % below; differences under 10 % are noise)`
+        : `**missed** by ${(by * 100).toFixed(0)} %`;
     return `| ${text} | ${value.toFixed(3)} | ${verdict} |`;
   };
   push('| goal | measured | verdict |', '|---|---:|---|');
   for (const n of ns) {
     push(goal(`raw: gateway capacity / bare uWS at N=${num(n)} (goal ≥ 0.80)`, capacity('gateway-raw', n).median / capacity('uws-raw', n).median, 0.8));
-    push(goal(`Socket.IO: gateway capacity / bare Socket.IO-on-uWS at N=${num(n)} (goal ≥ 0.80)`, capacity('gateway-sio', n).median / capacity('uws-sio', n).median, 0.8));
+    push(
+      goal(
+        `Socket.IO: gateway capacity / bare Socket.IO-on-uWS at N=${num(n)} (goal ≥ 0.80)`,
+        capacity('gateway-sio', n).median / capacity('uws-sio', n).median,
+        0.8,
+      ),
+    );
   }
   if (ns.includes(1000)) {
     push(goal('raw: gateway capacity / `ws` reference at N=1,000 (goal ≥ 30)', capacity('gateway-raw', 1000).median / capacity('ws-raw', 1000).median, 30));
-    push(goal('Socket.IO: gateway capacity / Socket.IO-on-http reference at N=1,000 (goal ≥ 20)', capacity('gateway-sio', 1000).median / capacity('http-sio', 1000).median, 20));
+    push(
+      goal(
+        'Socket.IO: gateway capacity / Socket.IO-on-http reference at N=1,000 (goal ≥ 20)',
+        capacity('gateway-sio', 1000).median / capacity('http-sio', 1000).median,
+        20,
+      ),
+    );
   }
-  push('', 'Capacity = the highest delivered messages/s of the sweep, which climbs the ladder to the first saturated step and then also measures the top of the ladder (the same overload for every server: a server that batches more under load delivers most there). The sustained rate (last step that met every criterion) is in the next table.', '');
+  push(
+    '',
+    'Capacity = the highest delivered messages/s of the sweep, which climbs the ladder to the first saturated step and then also measures the top of the ladder (the same overload for every server: a server that batches more under load delivers most there). The sustained rate (last step that met every criterion) is in the next table.',
+    '',
+  );
 
   // ---------------------------------------------------------------- headline
   push('## Capacity: delivered messages per second', '');
-  push('| N | server | capacity msgs/s | sustained msgs/s | vs bare limit | vs users\' alternative | server µs / msg at 50 % | tick-to-wire p99 at 50 % (ms) |', '|---:|---|---:|---:|---:|---:|---:|---:|');
+  push(
+    "| N | server | capacity msgs/s | sustained msgs/s | vs bare limit | vs users' alternative | server µs / msg at 50 % | tick-to-wire p99 at 50 % (ms) |",
+    '|---:|---|---:|---:|---:|---:|---:|---:|',
+  );
   const pairs: Record<string, { bare: string; alternative: string }> = {
     'gateway-raw': { bare: 'uws-raw', alternative: 'ws-raw' },
     'gateway-sio': { bare: 'uws-sio', alternative: 'http-sio' },
@@ -135,7 +175,13 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
       const pair = pairs[target];
       const cap = capacity(target, n);
       push(
-        `| ${num(n)} | ${label.get(target)} | ${withSpread(cap, rate)} | ${withSpread(sustained(target, n), rate)} | ${pair ? ratio(cap.median, capacity(pair.bare, n).median) : ''} | ${pair ? ratio(cap.median, capacity(pair.alternative, n).median) : ''} | ${withSpread(atFraction(target, n, 0.5, (step) => step.serverUsPerMsg), (value) => value.toFixed(2))} | ${withSpread(atFraction(target, n, 0.5, (step) => step.tickToWire.p99), ms)} |`,
+        `| ${num(n)} | ${label.get(target)} | ${withSpread(cap, rate)} | ${withSpread(sustained(target, n), rate)} | ${pair ? ratio(cap.median, capacity(pair.bare, n).median) : ''} | ${pair ? ratio(cap.median, capacity(pair.alternative, n).median) : ''} | ${withSpread(
+          atFraction(target, n, 0.5, (step) => step.serverUsPerMsg),
+          (value) => value.toFixed(2),
+        )} | ${withSpread(
+          atFraction(target, n, 0.5, (step) => step.tickToWire.p99),
+          ms,
+        )} |`,
       );
     }
   }
@@ -151,13 +197,26 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   for (const n of ns) {
     const targets = results.targets.map((entry) => entry.id).filter((target) => of(target, n).length > 0);
     if (targets.length === 0) continue;
-    const periods = [...new Set(of(targets[0]!, n).concat(...targets.map((target) => of(target, n))).flatMap((scenario) => scenario.sweep.map((step) => step.periodMs)))].sort((a, b) => b - a);
-    push(`### N = ${num(n)}`, '', `| period | offered msgs/s (raw / Socket.IO) | ${targets.map((target) => label.get(target)).join(' | ')} |`, `|---:|---:|${targets.map(() => '---:|').join('')}`);
+    const periods = [
+      ...new Set(
+        of(targets[0]!, n)
+          .concat(...targets.map((target) => of(target, n)))
+          .flatMap((scenario) => scenario.sweep.map((step) => step.periodMs)),
+      ),
+    ].sort((a, b) => b - a);
+    push(
+      `### N = ${num(n)}`,
+      '',
+      `| period | offered msgs/s (raw / Socket.IO) | ${targets.map((target) => label.get(target)).join(' | ')} |`,
+      `|---:|---:|${targets.map(() => '---:|').join('')}`,
+    );
     for (const period of periods) {
       const offeredRaw = (10 * 1000 * n) / period;
       const offeredSio = (20 * 1000 * n) / period;
       const cells = targets.map((target) => {
-        const steps = of(target, n).map((scenario) => scenario.sweep.find((step) => step.periodMs === period)).filter((step): step is StepResult => step !== undefined);
+        const steps = of(target, n)
+          .map((scenario) => scenario.sweep.find((step) => step.periodMs === period))
+          .filter((step): step is StepResult => step !== undefined);
         if (steps.length === 0) return '';
         const delivered = stat(steps.map((step) => step.deliveredPerSec)).median;
         const complete = stat(steps.map((step) => step.completeness)).median;
@@ -174,10 +233,13 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   // ---------------------------------------------------------------- latency
   push('## Latency at fixed fractions of capacity', '');
   push(
-    '*tick-to-wire*: from the engine accepting the trade (`acceptedAt`) to the client reading the frame; for the references (no engine) the same as *publish-to-wire*, from the publish call. The gateway\'s coalescing interval under the benchmark is 1 ms, so its tick-to-wire includes up to 1 ms of waiting for the next publish. One message in 64 per client is timed, on CLOCK_MONOTONIC at both ends (same machine). ms.',
+    "*tick-to-wire*: from the engine accepting the trade (`acceptedAt`) to the client reading the frame; for the references (no engine) the same as *publish-to-wire*, from the publish call. The gateway's coalescing interval under the benchmark is 1 ms, so its tick-to-wire includes up to 1 ms of waiting for the next publish. One message in 64 per client is timed, on CLOCK_MONOTONIC at both ends (same machine). ms.",
     '',
   );
-  push('| N | server | load | tick-to-wire p50 / p99 / p99.9 | publish-to-wire p50 / p99 / p99.9 | server CPU | load generator CPU |', '|---:|---|---:|---:|---:|---:|---:|');
+  push(
+    '| N | server | load | tick-to-wire p50 / p99 / p99.9 | publish-to-wire p50 / p99 / p99.9 | server CPU | load generator CPU |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  );
   for (const n of ns) {
     for (const target of results.targets.map((entry) => entry.id)) {
       for (const fraction of [0.25, 0.5, 0.75]) {
@@ -219,7 +281,10 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
         'Server CPU = both edges. Bus lag = now − envelope.publishedAt at a third subscriber of the bus channels (on the load core).',
       '',
     );
-    push('| N | protocol | load | delivered msgs/s | tick-to-wire p50 / p99 (ms) | bus lag p50 / p99 (ms) | edges CPU | engine CPU | redis CPU |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+    push(
+      '| N | protocol | load | delivered msgs/s | tick-to-wire p50 / p99 (ms) | bus lag p50 / p99 (ms) | edges CPU | engine CPU | redis CPU |',
+      '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const n of ns) {
       for (const target of ['redis-raw', 'redis-sio']) {
         for (const fraction of [0.25, 0.5, 0.75]) {
@@ -238,7 +303,10 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   push('Bytes per message as received (WebSocket frame included), median over every step:', '');
   push('| server | bytes / message |', '|---|---:|');
   for (const target of results.targets.map((entry) => entry.id)) {
-    const sizes = ok.filter((scenario) => scenario.target === target).flatMap((scenario) => scenario.sweep.map((step) => step.bytesPerMsg)).filter((size) => size > 0);
+    const sizes = ok
+      .filter((scenario) => scenario.target === target)
+      .flatMap((scenario) => scenario.sweep.map((step) => step.bytesPerMsg))
+      .filter((size) => size > 0);
     if (sizes.length > 0) push(`| ${label.get(target)} | ${stat(sizes).median.toFixed(0)} |`);
   }
   push('');
@@ -247,7 +315,10 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   push('## Socket.IO broadcasts stay on the uWS fast path', '');
   const paths = ok.filter((scenario) => (scenario.target === 'gateway-sio' || scenario.target === 'redis-sio') && scenario.broadcastPaths !== undefined);
   if (paths.length === 0) {
-    push('Not proven by this run: the gateway does not report its broadcast paths (SocketIoPriceGateway stats `fastPathBroadcasts` / `slowPathBroadcasts`) on /readyz, /healthz or /metrics yet. The profiles below show where the broadcasts went (`broadcast` of uws-room-adapter.ts, never `broadcastEach`).', '');
+    push(
+      'Not proven by this run: the gateway does not report its broadcast paths (SocketIoPriceGateway stats `fastPathBroadcasts` / `slowPathBroadcasts`) on /readyz, /healthz or /metrics yet. The profiles below show where the broadcasts went (`broadcast` of uws-room-adapter.ts, never `broadcastEach`).',
+      '',
+    );
   } else {
     const fast = paths.reduce((total, scenario) => total + scenario.broadcastPaths!.fastPath, 0);
     const slow = paths.reduce((total, scenario) => total + scenario.broadcastPaths!.slowPath, 0);
@@ -260,11 +331,18 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
   // ---------------------------------------------------------------- profiles
   if (results.profiles.length > 0) {
     push('## CPU profiles at saturation', '');
-    push('`node --cpu-prof` of each server at its first saturated step (N as shown). Self time by function (native uWS and kernel time inside a call is charged to the JS function that made it, e.g. a `publish` that drains uWS queues; uWS work between JS calls, such as the topic drain at the start of each loop iteration, is not JS and counts as idle here, so use the server CPU columns above for totals); share of the sampled busy time, which includes start-up and connecting.', '');
+    push(
+      '`node --cpu-prof` of each server at its first saturated step (N as shown). Self time by function (native uWS and kernel time inside a call is charged to the JS function that made it, e.g. a `publish` that drains uWS queues; uWS work between JS calls, such as the topic drain at the start of each loop iteration, is not JS and counts as idle here, so use the server CPU columns above for totals); share of the sampled busy time, which includes start-up and connecting.',
+      '',
+    );
     for (const profile of results.profiles) {
-      push(`### ${label.get(profile.target) ?? profile.target} — N=${num(profile.n)}, one update per stream every ${profile.periodMs} ms (${(profile.busyMs / 1000).toFixed(1)} s busy, ${(profile.idleMs / 1000).toFixed(1)} s idle)`, '');
+      push(
+        `### ${label.get(profile.target) ?? profile.target} — N=${num(profile.n)}, one update per stream every ${profile.periodMs} ms (${(profile.busyMs / 1000).toFixed(1)} s busy, ${(profile.idleMs / 1000).toFixed(1)} s idle)`,
+        '',
+      );
       push('| function | self | share |', '|---|---:|---:|');
-      for (const entry of profile.top.slice(0, 12)) push(`| \`${entry.name.replace(/\|/g, '\\|')}\` | ${entry.selfMs.toFixed(0)} ms | ${pct(entry.share, 1)} |`);
+      for (const entry of profile.top.slice(0, 12))
+        push(`| \`${entry.name.replace(/\|/g, '\\|')}\` | ${entry.selfMs.toFixed(0)} ms | ${pct(entry.share, 1)} |`);
       if (profile.focus.length > 0) push('', `Inclusive: ${profile.focus.map((entry) => `\`${entry.name}\` ${pct(entry.share, 1)}`).join(', ')}.`);
       push('');
     }
@@ -278,8 +356,8 @@ export function writeReport(results: BenchResults, file: string, notesFile: stri
     `- **Clients**: a C epoll load generator (bench/loadgen/loadgen.c, built with gcc at run time): RFC 6455 client handshake and masked frames; for \`/api-ws\` the Engine.IO v4 / Socket.IO v4 handshake over WebSocket (\`/socket.io/?EIO=4&transport=websocket\`, CONNECT \`40/api-ws,{"apiKey":..}\`, pings \`2\` answered \`3\`). It counts frames, checks every \`seq\` per stream, times one message in ${o.sample ?? 64} per client, and reports its own CPU time. Above ${'9,500'} clients it runs as several processes, each bound to its own 127.0.0.x source address (a process may hold at most 20,000 open files here).`,
     `- **Offered rate**: the gateway runs its real engine, fed through \`MDG_FEED=replay:<fifo>\` at \`MDG_REPLAY_SPEED=0\` by a C feeder (bench/loadgen/feeder.c) writing one trade per subscribed instrument every *period* ms on an absolute schedule; the coalescing interval is ${o.coalescingMs ?? 1} ms, so every trade becomes exactly one update. The references publish on the same schedule (a 1 ms timer, one update per stream per period, missed periods merged like the gateway merges them). Offered updates/s = streams × 1000 / period; the published rate is measured from the seq numbers, the expected deliveries by seq range per client (exact, after a ${'1 s'} drain).`,
     `- **Steps**: warm-up max(${o.warmupMs ?? '?'} ms, 2.5 periods), then a ${o.windowMs ?? '?'} ms window (${o.latencyWindowMs ?? '?'} ms for latency). The sweep goes through periods ${(o.ladder ?? []).join(', ')} ms, stops at the first saturated step, then measures the top step too. Latency steps use the period that offers the given share of the capacity.`,
-    '- **Messages**: same size as the gateway\'s (the load generator reports bytes per message in results.json). The gateway runs with `MDG_BENCH_STAMP=1`, which adds `t` (acceptedAt) and `tp` (publishedAt), as CLOCK_MONOTONIC ms, to chart events and price updates; the references stamp `t` = `tp` with `process.hrtime`.',
-    '- **Server CPU**: utime + stime of the server process(es) from /proc/<pid>/stat over the window (kernel time of the sends included; on loopback the receive path of the client runs partly on the sender\'s core too).',
+    "- **Messages**: same size as the gateway's (the load generator reports bytes per message in results.json). The gateway runs with `MDG_BENCH_STAMP=1`, which adds `t` (acceptedAt) and `tp` (publishedAt), as CLOCK_MONOTONIC ms, to chart events and price updates; the references stamp `t` = `tp` with `process.hrtime`.",
+    "- **Server CPU**: utime + stime of the server process(es) from /proc/<pid>/stat over the window (kernel time of the sends included; on loopback the receive path of the client runs partly on the sender's core too).",
     '- Every process the harness starts is pinned, bounded in time and stopped by its pid; everything runs on loopback.',
     '',
   );

@@ -103,7 +103,15 @@ export interface ScenarioOptions {
 
 const SATURATION = { completeness: 0.95, publishRatio: 0.9, p99Ms: 500 };
 
-export async function runScenario(ctx: BenchContext, target: TargetSpec, n: number, repeat: number, options: ScenarioOptions, log: (line: string) => void, profileName?: string): Promise<ScenarioResult> {
+export async function runScenario(
+  ctx: BenchContext,
+  target: TargetSpec,
+  n: number,
+  repeat: number,
+  options: ScenarioOptions,
+  log: (line: string) => void,
+  profileName?: string,
+): Promise<ScenarioResult> {
   const started = Date.now();
   const result: ScenarioResult = { target: target.id, protocol: target.protocol, n, repeat, ok: true, durationMs: 0, sweep: [], latency: [] };
   let server: ServerUnderTest | undefined;
@@ -192,7 +200,9 @@ export async function runScenario(ctx: BenchContext, target: TargetSpec, n: numb
     };
 
     // Sweep: up the ladder until a step saturates.
-    const ladder = options.ladder.filter((period, index) => index === options.ladder.length - 1 || (maxK(target.protocol) * 1000 * n) / period >= options.minOfferedMsgs);
+    const ladder = options.ladder.filter(
+      (period, index) => index === options.ladder.length - 1 || (maxK(target.protocol) * 1000 * n) / period >= options.minOfferedMsgs,
+    );
     for (const period of ladder) {
       const stepResult = await measure(stepFor(target.protocol, period), options.windowMs);
       result.sweep.push(stepResult);
@@ -209,7 +219,13 @@ export async function runScenario(ctx: BenchContext, target: TargetSpec, n: numb
     const sustained = [...result.sweep].reverse().find((step) => !step.saturated);
     const saturated = result.sweep.find((step) => step.saturated);
     const peak = Math.max(...result.sweep.map((step) => step.deliveredPerSec));
-    result.capacity = { peakPerSec: peak, sustainedPerSec: sustained?.deliveredPerSec ?? 0, sustainedPeriodMs: sustained?.periodMs ?? Number.NaN, saturatedPeriodMs: saturated?.periodMs, reached: saturated !== undefined };
+    result.capacity = {
+      peakPerSec: peak,
+      sustainedPerSec: sustained?.deliveredPerSec ?? 0,
+      sustainedPeriodMs: sustained?.periodMs ?? Number.NaN,
+      saturatedPeriodMs: saturated?.periodMs,
+      reached: saturated !== undefined,
+    };
     await recover();
 
     // Latency at fixed fractions of the capacity: the step that offers exactly that share of it.
@@ -270,7 +286,8 @@ function summarize(
   const publishToWire = percentiles(window.publishToWire);
   const reasons: string[] = [];
   if (completeness < SATURATION.completeness) reasons.push(`delivered/expected ${(completeness * 100).toFixed(1)} % < 95 %`);
-  if (publishedUpdates < SATURATION.publishRatio * offeredUpdates) reasons.push(`published ${((publishedUpdates / offeredUpdates) * 100).toFixed(0)} % of offered < 90 %`);
+  if (publishedUpdates < SATURATION.publishRatio * offeredUpdates)
+    reasons.push(`published ${((publishedUpdates / offeredUpdates) * 100).toFixed(0)} % of offered < 90 %`);
   if (tickToWire.p99 > SATURATION.p99Ms) reasons.push(`p99 ${tickToWire.p99.toFixed(0)} ms > 500 ms`);
   const otherCpu: Record<string, number> = {};
   for (const [name, value] of Object.entries(others1)) otherCpu[name] = (value - (others0[name] ?? value)) / (seconds * 1e6);

@@ -237,14 +237,22 @@ export type ReferenceName = 'uws-raw' | 'ws-raw' | 'uws-sio' | 'http-sio';
 
 export async function startReference(ctx: BenchContext, name: ReferenceName, streams: string[], profileName?: string): Promise<ServerUnderTest> {
   const probeFile = path.join(ctx.runDir, `probe-${name}-${Date.now()}.json`);
-  const script = { 'uws-raw': 'uws-raw-reference.ts', 'ws-raw': 'ws-raw-reference.ts', 'uws-sio': 'socketio-reference.ts', 'http-sio': 'socketio-reference.ts' }[name];
+  const script = {
+    'uws-raw': 'uws-raw-reference.ts',
+    'ws-raw': 'ws-raw-reference.ts',
+    'uws-sio': 'socketio-reference.ts',
+    'http-sio': 'socketio-reference.ts',
+  }[name];
   const env = serverEnv({
     PORT: '0',
     BENCH_STREAMS: streams.join(','),
     BENCH_ENGINE: name === 'http-sio' ? 'http' : 'uws',
     BENCH_PROBE_FILE: probeFile,
   });
-  const proc = Proc.start(name, ctx.serverCore, process.execPath, [...nodeArgs(ctx, profileName), path.join(ctx.benchDir, 'servers', script)], { env, cwd: ctx.root });
+  const proc = Proc.start(name, ctx.serverCore, process.execPath, [...nodeArgs(ctx, profileName), path.join(ctx.benchDir, 'servers', script)], {
+    env,
+    cwd: ctx.root,
+  });
   let port: number;
   try {
     port = Number(LISTENING.exec(await proc.waitFor((line) => LISTENING.test(line), 60_000, 'the listening banner'))![1]);
@@ -285,7 +293,17 @@ export async function startRedisDeployment(ctx: BenchContext): Promise<ServerUnd
       execFileSync('renice', ['-n', '-10', '-p', String(redisPid)], { stdio: 'ignore' });
     }
     await seedRedisKeys(redis.url, ctx.keys);
-    const common = { REDIS_URL: redis.url, HOST: '127.0.0.1', MDG_STATUS_INTERVAL_S: '0', MDG_BENCH_STAMP: '1', MDG_PRICE_INTERVAL_MS: String(COALESCING_MS), MDG_CANDLE_INTERVAL_MS: String(COALESCING_MS), MDG_CHART_LIVE_MAX_CONNECTIONS: '1000', MDG_API_WS_MAX_CONNECTIONS: '1000', MDG_DEMO_KEYS: 'false' };
+    const common = {
+      REDIS_URL: redis.url,
+      HOST: '127.0.0.1',
+      MDG_STATUS_INTERVAL_S: '0',
+      MDG_BENCH_STAMP: '1',
+      MDG_PRICE_INTERVAL_MS: String(COALESCING_MS),
+      MDG_CANDLE_INTERVAL_MS: String(COALESCING_MS),
+      MDG_CHART_LIVE_MAX_CONNECTIONS: '1000',
+      MDG_API_WS_MAX_CONNECTIONS: '1000',
+      MDG_DEMO_KEYS: 'false',
+    };
     const engine = Proc.start('engine', ctx.clientCore, process.execPath, [...nodeArgs(ctx, undefined), ctx.gatewayMain], {
       env: serverEnv({ ...common, PORT: '0', MDG_ROLES: 'engine', MDG_NODE_ID: 'bench-engine', MDG_FEED: `replay:${fifo.path}`, MDG_REPLAY_SPEED: '0' }),
       cwd: ctx.root,
@@ -311,7 +329,11 @@ export async function startRedisDeployment(ctx: BenchContext): Promise<ServerUnd
       ports.push(Number(LISTENING.exec(line)![1]));
       edges.push(edge);
     }
-    const probe = Proc.start('bus-lag-probe', ctx.clientCore, process.execPath, ['--import', 'tsx', path.join(ctx.benchDir, 'harness/bus-lag-probe.ts')], { env: serverEnv({ REDIS_URL: redis.url, BENCH_PREFIX: 'mdg:' }), cwd: ctx.root, keepLines: 10_000 });
+    const probe = Proc.start('bus-lag-probe', ctx.clientCore, process.execPath, ['--import', 'tsx', path.join(ctx.benchDir, 'harness/bus-lag-probe.ts')], {
+      env: serverEnv({ REDIS_URL: redis.url, BENCH_PREFIX: 'mdg:' }),
+      cwd: ctx.root,
+      keepLines: 10_000,
+    });
     opened.push({ stop: () => probe.stop('SIGTERM', 3000) });
     await probe.waitFor((line) => line.startsWith('{"event":"subscribed"'), 20_000, 'bus-lag probe subscription');
     return {

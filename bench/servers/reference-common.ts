@@ -42,7 +42,13 @@ export function startPublisher(args: ReferenceArgs, publish: (index: number, seq
   createInterface({ input: process.stdin }).on('line', (line) => {
     const [command, value = ''] = line.trim().split(/\s+/);
     if (command === 'active') {
-      active = value === '-' ? [] : value.split(',').map(Number).filter((index) => Number.isInteger(index) && index >= 0 && index < args.streams.length);
+      active =
+        value === '-'
+          ? []
+          : value
+              .split(',')
+              .map(Number)
+              .filter((index) => Number.isInteger(index) && index >= 0 && index < args.streams.length);
     } else if (command === 'period' && Number(value) > 0) {
       periodMs = Number(value);
       origin = performance.now();

@@ -10,7 +10,9 @@ const GUARDED = Symbol.for('mdg.testUnitGuard');
 
 function refuse(what) {
   return function refused() {
-    throw new Error(`test:unit runs I/O-free specs only, and this spec called ${what}. Add the marker it uses to IO_MARKERS in tools/jest-unit/select-unit-specs.js (it then runs only under npm test).`);
+    throw new Error(
+      `test:unit runs I/O-free specs only, and this spec called ${what}. Add the marker it uses to IO_MARKERS in tools/jest-unit/select-unit-specs.js (it then runs only under npm test).`,
+    );
   };
 }
 

@@ -58,7 +58,9 @@ function doesIo(file, seen = new Set()) {
 
 /** Absolute paths of the I/O-free specs. */
 function unitSpecs() {
-  return ROOTS.flatMap((root) => walk(path.join(ROOT, root), [])).filter((file) => !doesIo(file)).sort();
+  return ROOTS.flatMap((root) => walk(path.join(ROOT, root), []))
+    .filter((file) => !doesIo(file))
+    .sort();
 }
 
 module.exports = { unitSpecs, doesIo, IO_MARKERS };

@@ -24,7 +24,12 @@ describe('the test:unit selection', () => {
   });
 
   it('keeps the pure specs, including those whose harness is I/O-free', () => {
-    for (const spec of ['libs/pipeline/src/engine-ownership.spec.ts', 'libs/model/src/errors/error-codes.spec.ts', 'libs/config/src/gateway-config.spec.ts', 'libs/feeds/src/simulated-feed.spec.ts']) {
+    for (const spec of [
+      'libs/pipeline/src/engine-ownership.spec.ts',
+      'libs/model/src/errors/error-codes.spec.ts',
+      'libs/config/src/gateway-config.spec.ts',
+      'libs/feeds/src/simulated-feed.spec.ts',
+    ]) {
       expect([spec, selected.has(spec)]).toEqual([spec, true]);
     }
   });

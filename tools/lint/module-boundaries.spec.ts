@@ -58,11 +58,14 @@ describe('module boundaries (eslint + Nx project tags)', () => {
       ]);
     });
 
-    it.each([['libs/auth/src/file-key-store.ts'], ['libs/tokens/src/file-token-registry.ts']])('keeps file I/O out of the key and token ports (%s → file-store)', async (file) => {
-      expect(await problems(importing('WatchedJsonFile', '@mdg/file-store'), file)).toEqual([
-        boundary('A project tagged with "type:port" can only depend on libs tagged with "type:model"'),
-      ]);
-    });
+    it.each([['libs/auth/src/file-key-store.ts'], ['libs/tokens/src/file-token-registry.ts']])(
+      'keeps file I/O out of the key and token ports (%s → file-store)',
+      async (file) => {
+        expect(await problems(importing('WatchedJsonFile', '@mdg/file-store'), file)).toEqual([
+          boundary('A project tagged with "type:port" can only depend on libs tagged with "type:model"'),
+        ]);
+      },
+    );
 
     it('keeps domain logic from importing an adapter (pipeline → venues)', async () => {
       expect(await problems(importing('FailoverFeed', '@mdg/venues'), 'libs/pipeline/src/violation.ts')).toEqual([
@@ -162,7 +165,11 @@ describe('module boundaries (eslint + Nx project tags)', () => {
       ['redis → redis-client (adapter on infra)', importing('createRedisClient', '@mdg/redis-client'), 'libs/redis/src/fine.ts'],
       ['a jobs spec writing to the Redis candle store (an integration harness)', importing('RedisCandleStore', '@mdg/redis'), 'libs/jobs/src/fine.spec.ts'],
       ['gateway → socketio (an app composing adapters)', importing('SocketIoPriceGateway', '@mdg/socketio'), 'apps/gateway/src/fine.ts'],
-      ['a redis spec running the bus contract against Redis', importing('describeMarketBusContract, startRedisServer', '@mdg/bus/testing'), 'libs/redis/src/fine.spec.ts'],
+      [
+        'a redis spec running the bus contract against Redis',
+        importing('describeMarketBusContract, startRedisServer', '@mdg/bus/testing'),
+        'libs/redis/src/fine.spec.ts',
+      ],
       ['an engine spec using the test helpers', importing('eventually', '@mdg/testing'), 'libs/engine/src/fine.spec.ts'],
     ])('%s', async (_what, code, file) => {
       expect(await problems(code, file)).toEqual([]);

@@ -29,7 +29,25 @@ describe('the Nx project graph', () => {
 
   it('knows every project under apps, libs and tools', () => {
     const names = Object.keys(graph.nodes);
-    expect(names).toEqual(expect.arrayContaining(['model', 'engine', 'bus', 'edge', 'pipeline', 'redis', 'redis-client', 'jobs', 'socketio', 'uws', 'testing', 'local-store', 'gateway', 'cli', 'deploy-check']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'model',
+        'engine',
+        'bus',
+        'edge',
+        'pipeline',
+        'redis',
+        'redis-client',
+        'jobs',
+        'socketio',
+        'uws',
+        'testing',
+        'local-store',
+        'gateway',
+        'cli',
+        'deploy-check',
+      ]),
+    );
     expect(names.length).toBeGreaterThanOrEqual(25);
   });
 

@@ -25,7 +25,9 @@ export function startBanner({ port, roles, redisUrl, keys, token }: BannerFacts)
   if (keys) {
     lines.push('', `  demo Pro key   ${keys.pro}`, `  demo free key  ${keys.free}   (free plan: /ws/chart-live only)`);
     lines.push('', 'Watch live prices (run in this directory):');
-    lines.push(`  node -e "require('socket.io-client').io('${http}/api-ws',{auth:{apiKey:'${keys.pro}'}}).on('price-update',u=>console.log(JSON.stringify(u)))"`);
+    lines.push(
+      `  node -e "require('socket.io-client').io('${http}/api-ws',{auth:{apiKey:'${keys.pro}'}}).on('price-update',u=>console.log(JSON.stringify(u)))"`,
+    );
     if (token) {
       lines.push('Watch live 1 s candles:');
       lines.push(

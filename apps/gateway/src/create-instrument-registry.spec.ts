@@ -26,7 +26,11 @@ describe('the instruments a gateway starts with', () => {
 
   it('always include the price symbols', () => {
     for (const feed of ['simulator', 'ingest']) {
-      expect(createInstrumentRegistry(loadGatewayConfig({ MDG_FEED: feed })).priceInstruments().map((instrument) => instrument.symbol)).toEqual([...PRICE_SYMBOLS]);
+      expect(
+        createInstrumentRegistry(loadGatewayConfig({ MDG_FEED: feed }))
+          .priceInstruments()
+          .map((instrument) => instrument.symbol),
+      ).toEqual([...PRICE_SYMBOLS]);
     }
   });
 });

@@ -60,7 +60,11 @@ export class EdgeNode {
 
   readiness(): HealthReport {
     const ok = this.deps.bus.state() === 'connected';
-    return { ok, reasons: ok ? [] : ['bus disconnected'], details: { connections: { socketio: this.prices.stats().connections, chartLive: this.charts.stats().connections } } };
+    return {
+      ok,
+      reasons: ok ? [] : ['bus disconnected'],
+      details: { connections: { socketio: this.prices.stats().connections, chartLive: this.charts.stats().connections } },
+    };
   }
 
   async stop(): Promise<void> {

@@ -83,7 +83,11 @@ export class EngineNode {
     const feedState = this.active?.feed.state();
     // A standby is ready: waiting is its job. An owner is ready once its feed is live.
     if (feedState !== undefined && feedState !== 'live') reasons.push(`feed ${feedState}`);
-    return { ok: reasons.length === 0, reasons, details: { engine: this.active ? 'owner' : 'standby', epoch: this.active?.epoch, feed: feedState ?? 'standby' } };
+    return {
+      ok: reasons.length === 0,
+      reasons,
+      details: { engine: this.active ? 'owner' : 'standby', epoch: this.active?.epoch, feed: feedState ?? 'standby' },
+    };
   }
 
   async stop(): Promise<void> {
@@ -144,7 +148,8 @@ export class EngineNode {
       positions.push({ stream: streams[index]!, seq: envelope.seq });
       const update = (envelope as CandleEnvelope).payload;
       // A final published after the owner's last checkpoint must not be emitted again.
-      if (index >= PRICE_SYMBOLS.length && update.closed) engine.candles.markFinalized(update.instrument, update.timeframe, update.candle.time, update.candle.close);
+      if (index >= PRICE_SYMBOLS.length && update.closed)
+        engine.candles.markFinalized(update.instrument, update.timeframe, update.candle.time, update.candle.close);
     });
     pipeline.resume(positions);
   }

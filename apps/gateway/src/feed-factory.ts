@@ -26,7 +26,9 @@ function createMarketFeed(config: GatewayConfig, registry: InstrumentRegistry, c
       return new ReplayFeed({ path: spec.path, registry, speed: spec.speed, clock, rebaseTimeTo: clock.now() });
     case 'venues': {
       const feeds = spec.venues.map((venue) =>
-        venue === 'binance' ? new BinanceTradeFeed({ registry, url: config.binanceUrl, clock }) : new CoinbaseTradeFeed({ registry, url: config.coinbaseUrl, clock }),
+        venue === 'binance'
+          ? new BinanceTradeFeed({ registry, url: config.binanceUrl, clock })
+          : new CoinbaseTradeFeed({ registry, url: config.coinbaseUrl, clock }),
       );
       return feeds.length === 1 ? feeds[0]! : new FailoverFeed({ sources: feeds });
     }

@@ -36,7 +36,14 @@ describe('the embedded gateway, end to end', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mdg-gateway-'));
-    const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', MDG_KEYS_FILE: path.join(dir, 'keys.json'), MDG_SIM_SEED: '42', MDG_SIM_RATE: '2000', MDG_SIM_RAT: '1' });
+    const config = loadGatewayConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MDG_KEYS_FILE: path.join(dir, 'keys.json'),
+      MDG_SIM_SEED: '42',
+      MDG_SIM_RATE: '2000',
+      MDG_SIM_RAT: '1',
+    });
     feed = new RecordingFeed(new SimulatedFeed({ seed: 42, tradesPerSecond: 2_000, clock: systemClock }), systemClock);
     gateway = await Gateway.create(config, { feed, log: (line) => logs.push(line) });
     const port = await gateway.start();
@@ -73,7 +80,10 @@ describe('the embedded gateway, end to end', () => {
     // The same script the Socket.IO adapter's tests use; here it talks to the whole gateway.
     const script = path.join(ROOT, 'libs/socketio/src/testing/python-price-client.py');
     const { stdout } = await run('/usr/bin/python3', [script, base, gateway.demoKeys!.pro, '25', 'websocket'], { timeout: 20_000 });
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as [string, unknown]);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as [string, unknown]);
     expect(lines[0]![0]).toBe('initial-prices');
     const updates = lines.slice(1);
     expect(updates).toHaveLength(25);
@@ -98,7 +108,10 @@ describe('the embedded gateway, end to end', () => {
     ws.on('message', (data) => messages.push(JSON.parse(frameText(data)) as Record<string, unknown>));
     await new Promise((resolve) => ws.once('open', resolve));
     await eventually(() => messages.length >= 1, { what: 'the connected greeting', timeoutMs: 10_000 });
-    expect(messages[0]).toEqual({ type: 'connected', message: 'Connected to ChartLive WebSocket. Send a JSON object with "tokenAddress" and optional "timeframe".' });
+    expect(messages[0]).toEqual({
+      type: 'connected',
+      message: 'Connected to ChartLive WebSocket. Send a JSON object with "tokenAddress" and optional "timeframe".',
+    });
     ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1 }));
     ws.send(JSON.stringify({ tokenAddress: 'BTC' }));
     const finals = await eventually(
@@ -165,7 +178,12 @@ describe('the embedded gateway, end to end', () => {
     const candles = history['candles'] as (Candle & { closed: boolean })[];
     expect(candles.length).toBeGreaterThanOrEqual(2);
     expect(candles.every((candle) => candle.closed)).toBe(true);
-    const finalsSeen = () => [...candles.map((c) => c.time), ...first.messages.filter((m) => m['event'] === 'chart' && (m as unknown as ChartEvent).candle.closed).map((m) => (m as unknown as ChartEvent).candle.time)];
+    const finalsSeen = () => [
+      ...candles.map((c) => c.time),
+      ...first.messages
+        .filter((m) => m['event'] === 'chart' && (m as unknown as ChartEvent).candle.closed)
+        .map((m) => (m as unknown as ChartEvent).candle.time),
+    ];
     await eventually(() => finalsSeen().length >= candles.length + 2, { what: 'two live finals after the history', timeoutMs: 10_000 });
     const seen = finalsSeen();
     expect(new Set(seen).size).toBe(seen.length); // no candle repeated at the seam
@@ -177,14 +195,20 @@ describe('the embedded gateway, end to end', () => {
     stopWatching();
     const second = await open();
     second.ws.send(JSON.stringify({ tokenAddress: token.tokenAddress, timeframe: 1, since: last }));
-    const replay = await eventually(() => second.messages.find((m) => m['event'] === 'history'), { what: 'the since-replay history answer', timeoutMs: 10_000 });
+    const replay = await eventually(() => second.messages.find((m) => m['event'] === 'history'), {
+      what: 'the since-replay history answer',
+      timeoutMs: 10_000,
+    });
     expect(replay['complete']).toBe(true);
     const missed = (replay['candles'] as Candle[]).map((c) => c.time);
     expect(missed.length).toBeGreaterThanOrEqual(1);
     expect(missed.every((time) => time > last)).toBe(true);
     const reference = new ReferenceCandles(gateway.registry, 1_000);
     for (const { trade, nowMs } of feed.trades) reference.add(trade, nowMs);
-    const expectedTimes = reference.candles(token.tokenAddress, 1).map((c) => c.time).filter((time) => time > last && time <= missed[missed.length - 1]!);
+    const expectedTimes = reference
+      .candles(token.tokenAddress, 1)
+      .map((c) => c.time)
+      .filter((time) => time > last && time <= missed[missed.length - 1]!);
     expect(missed).toEqual(expectedTimes);
   }, 30_000);
 
@@ -198,7 +222,10 @@ describe('the embedded gateway, end to end', () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok', reasons: [] });
-    const instruments = (await (await fetch(`${base}/instruments`)).json()) as { prices: { symbols: string[] }; chartLive: { tokens: { tokenAddress: string }[]; timeframes: number[] } };
+    const instruments = (await (await fetch(`${base}/instruments`)).json()) as {
+      prices: { symbols: string[] };
+      chartLive: { tokens: { tokenAddress: string }[]; timeframes: number[] };
+    };
     expect(instruments.prices.symbols).toHaveLength(20);
     expect(instruments.chartLive.tokens.map((t) => t.tokenAddress)).toEqual(gateway.registry.tokens().map((t) => t.tokenAddress));
     expect(instruments.chartLive.timeframes).toEqual([1, 5, 15, 30, 60, 300, 900, 1800, 3600, 14400, 86400]);
@@ -211,7 +238,10 @@ describe('the embedded gateway, end to end', () => {
 
   it('picks up a key created by the CLI in another process, and disconnects it when the CLI revokes it', async () => {
     const env = { ...process.env, MDG_KEYS_FILE: path.join(dir, 'keys.json') };
-    const created = await run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', 'create', '--user', 'carol', '--plan', 'pro'], { cwd: ROOT, env: { ...env, MDG_KEY_FILE: 'typo.json' } });
+    const created = await run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', 'create', '--user', 'carol', '--plan', 'pro'], {
+      cwd: ROOT,
+      env: { ...env, MDG_KEY_FILE: 'typo.json' },
+    });
     // The CLI reads the same validated settings as the gateway, and says so when one is misspelt.
     expect(created.stderr).toContain('warning: MDG_KEY_FILE is not a known setting; did you mean MDG_KEYS_FILE?');
     const apiKey = /ci_live_[0-9A-Za-z]+/.exec(created.stdout)![0];

@@ -55,10 +55,30 @@ export class Gateway {
     const { bus, keyStore, connections, ownership } = infrastructure;
     if (config.roles.has('engine')) {
       const feed = overrides.feed;
-      this.engine = new EngineNode({ config, registry: this.registry, bus, clock, ownership, candleQueue: historyInfrastructure.queue, log: this.log, createFeed: () => feed ?? createFeed(config, this.registry, clock, ingestInfrastructure.createFeed()) });
+      this.engine = new EngineNode({
+        config,
+        registry: this.registry,
+        bus,
+        clock,
+        ownership,
+        candleQueue: historyInfrastructure.queue,
+        log: this.log,
+        createFeed: () => feed ?? createFeed(config, this.registry, clock, ingestInfrastructure.createFeed()),
+      });
     }
     if (config.roles.has('edge')) {
-      this.edge = new EdgeNode({ config, app: this.app, registry: this.registry, bus, keyStore, connections, clock, observer: this.metrics.observer, history: historyInfrastructure.history, log: this.log });
+      this.edge = new EdgeNode({
+        config,
+        app: this.app,
+        registry: this.registry,
+        bus,
+        keyStore,
+        connections,
+        clock,
+        observer: this.metrics.observer,
+        history: historyInfrastructure.history,
+        log: this.log,
+      });
     }
     this.metrics.track(metricSources(infrastructure, historyInfrastructure, this.engine, this.edge));
   }
@@ -107,7 +127,15 @@ export class Gateway {
     const onTrades = this.ingestInfrastructure.onTrades;
     if (this.edge && onTrades) {
       const { keyStore } = this.infrastructure;
-      registerIngestRoute(this.app, { keyStore, registry: this.registry, clock: this.clock, onTrades, autoTrack: this.config.autoTrack, tokens: this.ingestInfrastructure.tokens, onError: (error) => this.log(`ingest: ${error.message}`) });
+      registerIngestRoute(this.app, {
+        keyStore,
+        registry: this.registry,
+        clock: this.clock,
+        onTrades,
+        autoTrack: this.config.autoTrack,
+        tokens: this.ingestInfrastructure.tokens,
+        onError: (error) => this.log(`ingest: ${error.message}`),
+      });
     }
     registerNotFound(this.app);
     await this.engine?.start();

@@ -18,7 +18,11 @@ export interface HistoryInfrastructure {
   close(): Promise<void>;
 }
 
-export async function createHistoryInfrastructure(config: GatewayConfig, log: (line: string) => void, onJobCompleted?: (latencyMs: number) => void): Promise<HistoryInfrastructure> {
+export async function createHistoryInfrastructure(
+  config: GatewayConfig,
+  log: (line: string) => void,
+  onJobCompleted?: (latencyMs: number) => void,
+): Promise<HistoryInfrastructure> {
   const onError = (error: Error) => log(`history: ${error.message}`);
   if (config.redisUrl === undefined) {
     const store = new MemoryCandleStore();

@@ -22,7 +22,12 @@ export interface IngestInfrastructure {
   close(): Promise<void>;
 }
 
-export async function createIngestInfrastructure(config: GatewayConfig, registry: InstrumentRegistry, clock: Clock, log: (line: string) => void): Promise<IngestInfrastructure> {
+export async function createIngestInfrastructure(
+  config: GatewayConfig,
+  registry: InstrumentRegistry,
+  clock: Clock,
+  log: (line: string) => void,
+): Promise<IngestInfrastructure> {
   const tokens: TokenRegistry = config.redisUrl
     ? await RedisTokenRegistry.open({ connection: config.redisUrl, keyPrefix: config.redisKeyPrefix })
     : await FileTokenRegistry.open({ path: config.tokensFile });
@@ -49,7 +54,8 @@ export async function createIngestInfrastructure(config: GatewayConfig, registry
   const client = config.roles.has('edge') ? createRedisClient(connection, `mdg-ingest-${config.nodeId}`, undefined) : undefined;
   return {
     tokens,
-    createFeed: () => new RedisStreamTradeFeed({ connection, keyPrefix: config.redisKeyPrefix, registry, clock, consumer: config.nodeId, autoTrack: config.autoTrack, tokens }),
+    createFeed: () =>
+      new RedisStreamTradeFeed({ connection, keyPrefix: config.redisKeyPrefix, registry, clock, consumer: config.nodeId, autoTrack: config.autoTrack, tokens }),
     onTrades: client ? async (trades) => void (await xaddTrades(client, config.redisKeyPrefix, trades, { maxLen: 1_000_000 })) : undefined,
     close: async () => {
       if (client) await closeRedisClient(client);

@@ -7,7 +7,9 @@ export function instrumentsView(registry: InstrumentRegistry): unknown {
     chartLive: {
       endpoint: '/ws/chart-live',
       timeframes: [...TIMEFRAMES],
-      tokens: registry.tokens().map((token) => ({ tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, decimals: token.decimals, symbol: token.symbol })),
+      tokens: registry
+        .tokens()
+        .map((token) => ({ tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, decimals: token.decimals, symbol: token.symbol })),
     },
   };
 }

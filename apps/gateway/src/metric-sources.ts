@@ -7,7 +7,12 @@ import type { HistoryInfrastructure } from './history-infrastructure';
 import type { Infrastructure } from './infrastructure';
 
 /** What this process exposes on /metrics: a getter per component of the roles it runs. */
-export function metricSources(infrastructure: Infrastructure, history: HistoryInfrastructure, engine: EngineNode | undefined, edge: EdgeNode | undefined): MetricSources {
+export function metricSources(
+  infrastructure: Infrastructure,
+  history: HistoryInfrastructure,
+  engine: EngineNode | undefined,
+  edge: EdgeNode | undefined,
+): MetricSources {
   const { bus, connections, keyStore } = infrastructure;
   const sources: MetricSources = {
     bus: () => ({ connected: bus.state() === 'connected', stats: bus instanceof RedisMarketBus ? bus.stats() : undefined }),

@@ -24,7 +24,8 @@ describe('the embedded gateway: plan changes made with the CLI', () => {
   const sockets: Socket[] = [];
   const raws: WebSocket[] = [];
 
-  const cli = (...args: string[]) => run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', ...args], { cwd: ROOT, env: { ...process.env, MDG_KEYS_FILE: path.join(dir, 'keys.json') } });
+  const cli = (...args: string[]) =>
+    run('npx', ['tsx', 'apps/cli/src/main.ts', 'keys', ...args], { cwd: ROOT, env: { ...process.env, MDG_KEYS_FILE: path.join(dir, 'keys.json') } });
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mdg-plan-change-'));

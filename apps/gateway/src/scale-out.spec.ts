@@ -119,14 +119,20 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     const apiKey = await createKey('alice');
     const onA: PriceUpdate[] = [];
     const onB: PriceUpdate[] = [];
-    for (const [gateway, sink] of [[edgeA, onA], [edgeB, onB]] as const) {
+    for (const [gateway, sink] of [
+      [edgeA, onA],
+      [edgeB, onB],
+    ] as const) {
       const socket = priceClient(gateway, apiKey);
       socket.on('price-update', (update: PriceUpdate) => sink.push(update));
       expect(await connectOutcome(socket)).toBe('connected');
     }
     const chartsA = await chartClient(edgeA, apiKey, 1);
     const chartsB = await chartClient(edgeB, apiKey, 1);
-    await eventually(() => onA.length > 60 && onB.length > 60 && chartsA.length > 5 && chartsB.length > 5, { what: 'both edges to stream prices and candles', timeoutMs: 15_000 });
+    await eventually(() => onA.length > 60 && onB.length > 60 && chartsA.length > 5 && chartsB.length > 5, {
+      what: 'both edges to stream prices and candles',
+      timeoutMs: 15_000,
+    });
     const bySeq = (updates: PriceUpdate[]) => new Map(updates.filter((u) => u.symbol === 'BTC').map((u) => [u.seq, u]));
     const btcA = bySeq(onA);
     const btcB = bySeq(onB);
@@ -147,7 +153,11 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     expect(await connectOutcome(priceClient(edgeB, apiKey))).toBe('Connection limit exceeded');
     await edgeA.kill();
     const killedAt = Date.now();
-    await eventually(async () => (await connectOutcome(priceClient(edgeB, apiKey))) === 'connected', { what: 'a connection slot of the killed edge to free', timeoutMs: 15_000, intervalMs: 50 });
+    await eventually(async () => (await connectOutcome(priceClient(edgeB, apiKey))) === 'connected', {
+      what: 'a connection slot of the killed edge to free',
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
     // Lease TTL 3 s: the dead edge's slots are gone well within the documented bound (15 s by default).
     expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_500);
   }, 60_000);
@@ -168,7 +178,10 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     await standby.waitForLog(/owner with epoch/, 10_000);
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     const before = charts.length;
-    await eventually(() => charts.slice(before).filter((e) => e.candle.closed).length >= 3, { what: 'three closed candles after the takeover', timeoutMs: 15_000 });
+    await eventually(() => charts.slice(before).filter((e) => e.candle.closed).length >= 3, {
+      what: 'three closed candles after the takeover',
+      timeoutMs: 15_000,
+    });
     const finals = charts.filter((e) => e.candle.closed).map((e) => e.candle.time);
     expect(new Set(finals).size).toBe(finals.length);
     expect([...finals].sort((a, b) => a - b)).toEqual(finals);
@@ -187,15 +200,27 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     expect(await connectOutcome(socket)).toBe('connected');
     await eventually(() => prices.length > 10, { what: 'prices before the Redis restart', timeoutMs: 15_000 });
     await redis.stop();
-    await eventually(async () => (await fetch(`${edge.url}/readyz`)).status === 503, { what: 'the edge to report not ready', timeoutMs: 10_000, intervalMs: 50 });
+    await eventually(async () => (await fetch(`${edge.url}/readyz`)).status === 503, {
+      what: 'the edge to report not ready',
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     const notReady = (await (await fetch(`${edge.url}/readyz`)).json()) as { reasons: string[] };
     expect(notReady.reasons).toContain('bus disconnected');
     // The outage is seen on both sides (the engine buffers its latest updates meanwhile) before Redis comes back.
-    await eventually(async () => (await fetch(`${engine.url}/readyz`)).status === 503, { what: 'the engine to report not ready', timeoutMs: 10_000, intervalMs: 50 });
+    await eventually(async () => (await fetch(`${engine.url}/readyz`)).status === 503, {
+      what: 'the engine to report not ready',
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     await redis.restart();
     const countAtRestart = prices.length;
     await eventually(() => prices.length > countAtRestart + 20, { what: 'prices after the Redis restart', timeoutMs: 20_000 });
-    await eventually(async () => (await fetch(`${edge.url}/readyz`)).status === 200, { what: 'the edge to report ready again', timeoutMs: 10_000, intervalMs: 50 });
+    await eventually(async () => (await fetch(`${edge.url}/readyz`)).status === 200, {
+      what: 'the edge to report ready again',
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     expect(socket.connected).toBe(true);
     expect(engine.isRunning()).toBe(true);
     expect(edge.isRunning()).toBe(true);
@@ -207,7 +232,11 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     // A few 1 s buckets close and travel engine → queue → worker → store: watch the store itself.
     const store = await RedisCandleStore.connect({ connection: redis.url, keyPrefix: prefix });
     try {
-      await eventually(async () => (await store.range(TOKEN, 1, { limit: 2 })).candles.length >= 2, { what: 'two 1 s finals persisted by the worker', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => (await store.range(TOKEN, 1, { limit: 2 })).candles.length >= 2, {
+        what: 'two 1 s finals persisted by the worker',
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      });
     } finally {
       await store.close();
     }
@@ -232,8 +261,17 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     const onB = priceClient(edgeB, apiKey);
     expect(await within(10_000, 'connect A', connectOutcome(onA))).toBe('connected');
     expect(await within(10_000, 'connect B', connectOutcome(onB))).toBe('connected');
-    const closed = Promise.all([onA, onB].map((socket) => new Promise<[string, number]>((resolve) => socket.once('disconnect', (reason) => resolve([reason, Date.now()])))));
-    await within(15_000, 'CLI revoke', run(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'keys', 'revoke', apiKey], { cwd: ROOT, env: { ...process.env, REDIS_URL: redis.url, MDG_REDIS_PREFIX: prefix } }));
+    const closed = Promise.all(
+      [onA, onB].map((socket) => new Promise<[string, number]>((resolve) => socket.once('disconnect', (reason) => resolve([reason, Date.now()])))),
+    );
+    await within(
+      15_000,
+      'CLI revoke',
+      run(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'keys', 'revoke', apiKey], {
+        cwd: ROOT,
+        env: { ...process.env, REDIS_URL: redis.url, MDG_REDIS_PREFIX: prefix },
+      }),
+    );
     const revokedAt = Date.now(); // the CLI has written the revocation and exited
     const outcomes = await within(10_000, 'disconnects', closed);
     expect(outcomes.map(([reason]) => reason)).toEqual(['io server disconnect', 'io server disconnect']);

@@ -12,7 +12,9 @@ export function statusLine(gateway: Gateway, lastTrades: number, intervalSeconds
     if (engine) {
       const price = (update: MarketUpdate | undefined) => (update ? `${update.symbol} ${update.price} (${update.changePercent.toFixed(2)} %)` : '-');
       const rate = Math.max(0, Math.round((tradesIn - lastTrades) / intervalSeconds));
-      parts.push(`engine owner epoch ${status.epoch}: ${rate} trades/s  ${price(engine.ticker.snapshot('BTC', Date.now()))}  ${price(engine.ticker.snapshot('ETH', Date.now()))}`);
+      parts.push(
+        `engine owner epoch ${status.epoch}: ${rate} trades/s  ${price(engine.ticker.snapshot('BTC', Date.now()))}  ${price(engine.ticker.snapshot('ETH', Date.now()))}`,
+      );
     } else parts.push('engine standby');
   }
   if (gateway.edge) parts.push(`connections: ${gateway.edge.prices.stats().connections} socket.io, ${gateway.edge.charts.stats().connections} raw`);

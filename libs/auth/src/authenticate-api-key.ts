@@ -1,9 +1,7 @@
 import { isWellFormedApiKey } from './api-key';
 import { hasActivePro, type ApiKeyRecord, type KeyStore } from './key-store';
 
-export type AccessVerdict =
-  | { readonly ok: true; readonly record: ApiKeyRecord }
-  | { readonly ok: false; readonly reason: 'AUTH_FAILED' | 'PRO_REQUIRED' };
+export type AccessVerdict = { readonly ok: true; readonly record: ApiKeyRecord } | { readonly ok: false; readonly reason: 'AUTH_FAILED' | 'PRO_REQUIRED' };
 
 export interface AccessRequirement {
   /** `/api-ws` requires an active Pro plan; `/ws/chart-live` accepts any plan. */

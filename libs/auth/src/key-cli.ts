@@ -67,7 +67,13 @@ async function create(args: ParsedArgs, store: KeyStore, out: (line: string) => 
   const mode = args.options.has('test') ? 'test' : 'live';
   const planActive = !args.options.has('inactive');
   const scope = args.options.get('scope');
-  const scopes = typeof scope === 'string' ? scope.split(',').map((one) => one.trim()).filter((one) => one.length > 0) : undefined;
+  const scopes =
+    typeof scope === 'string'
+      ? scope
+          .split(',')
+          .map((one) => one.trim())
+          .filter((one) => one.length > 0)
+      : undefined;
   const { apiKey, record } = await store.create({ userId, plan: planName, planActive, mode, scopes });
   out(`Created a ${mode} API key for user ${record.userId} (plan ${describePlan(record)}${scopes ? `, scopes ${scopes.join(',')}` : ''}):`);
   out('');

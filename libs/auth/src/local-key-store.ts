@@ -52,7 +52,10 @@ export abstract class LocalKeyStore implements KeyStore {
     }
     if (plan !== 'pro' && plan !== 'free') throw new KeyStoreError('invalid-argument', `plan must be 'pro' or 'free', got ${String(plan)}`);
     if (typeof planActive !== 'boolean') throw new KeyStoreError('invalid-argument', 'planActive must be a boolean');
-    if (scopes !== undefined && (!Array.isArray(scopes) || scopes.length > MAX_SCOPES || !scopes.every((scope) => typeof scope === 'string' && SCOPE.test(scope)))) {
+    if (
+      scopes !== undefined &&
+      (!Array.isArray(scopes) || scopes.length > MAX_SCOPES || !scopes.every((scope) => typeof scope === 'string' && SCOPE.test(scope)))
+    ) {
       throw new KeyStoreError('invalid-argument', `scopes must be at most ${MAX_SCOPES} names of letters, digits and : . _ -`);
     }
     let mode = options.mode ?? 'live';
@@ -60,7 +63,8 @@ export abstract class LocalKeyStore implements KeyStore {
     if (givenKey !== undefined) {
       const givenMode = isWellFormedApiKey(givenKey) ? apiKeyMode(givenKey) : undefined;
       if (givenMode === undefined) throw new KeyStoreError('invalid-argument', 'apiKey is not a well-formed ci_live_/ci_test_ key');
-      if (options.mode !== undefined && options.mode !== givenMode) throw new KeyStoreError('invalid-argument', `apiKey is a ${givenMode} key but mode ${options.mode} was requested`);
+      if (options.mode !== undefined && options.mode !== givenMode)
+        throw new KeyStoreError('invalid-argument', `apiKey is a ${givenMode} key but mode ${options.mode} was requested`);
       mode = givenMode;
     }
     return this.transact((table) => {
@@ -109,7 +113,8 @@ export abstract class LocalKeyStore implements KeyStore {
 
   async setPlan(userId: string, change: PlanChange): Promise<ApiKeyRecord[]> {
     this.assertOpen();
-    if (change.plan !== 'pro' && change.plan !== 'free') throw new KeyStoreError('invalid-argument', `plan must be 'pro' or 'free', got ${String(change.plan)}`);
+    if (change.plan !== 'pro' && change.plan !== 'free')
+      throw new KeyStoreError('invalid-argument', `plan must be 'pro' or 'free', got ${String(change.plan)}`);
     if (typeof change.planActive !== 'boolean') throw new KeyStoreError('invalid-argument', 'planActive must be a boolean');
     return this.transact((table) => {
       const updated: ApiKeyRecord[] = [];

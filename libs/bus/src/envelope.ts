@@ -36,7 +36,7 @@ function calibrate(): number {
   let previousWall = Date.now();
   let previousBefore = performance.now();
   // At most CALIBRATION_TICKS milliseconds, once.
-  for (let ticks = 0; ticks < CALIBRATION_TICKS; ) {
+  for (let ticks = 0; ticks < CALIBRATION_TICKS;) {
     const before = performance.now();
     const wall = Date.now();
     const after = performance.now();

@@ -6,5 +6,10 @@ export function formatColumns(rows: readonly (readonly string[])[]): string[] {
   const header = rows[0];
   if (header === undefined) return [];
   const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }

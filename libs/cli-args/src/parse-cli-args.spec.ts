@@ -9,7 +9,12 @@ describe('parseCliArgs', () => {
   it('reads --name value, --name=value, flags and positional words', () => {
     const parsed = parseCliArgs(['--user', 'u1', 'thing', '--force'], spec);
     expect(parsed.positional).toEqual(['thing']);
-    expect(parsed.options).toEqual(new Map<string, string | true>([['user', 'u1'], ['force', true]]));
+    expect(parsed.options).toEqual(
+      new Map<string, string | true>([
+        ['user', 'u1'],
+        ['force', true],
+      ]),
+    );
     expect(parseCliArgs(['thing', '--user=a=b'], spec).options.get('user')).toBe('a=b');
   });
 

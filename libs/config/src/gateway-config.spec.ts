@@ -10,7 +10,13 @@ describe('gateway configuration', () => {
   });
 
   it('reads roles, Redis, feeds with ingest and auto-tracking', () => {
-    const config = loadGatewayConfig({ MDG_ROLES: 'edge', REDIS_URL: 'redis://127.0.0.1:6380', MDG_FEED: 'binance,coinbase,ingest', MDG_AUTO_TRACK_TOKENS: 'true', MDG_AUTO_TRACK_DECIMALS: '9' });
+    const config = loadGatewayConfig({
+      MDG_ROLES: 'edge',
+      REDIS_URL: 'redis://127.0.0.1:6380',
+      MDG_FEED: 'binance,coinbase,ingest',
+      MDG_AUTO_TRACK_TOKENS: 'true',
+      MDG_AUTO_TRACK_DECIMALS: '9',
+    });
     expect([...config.roles]).toEqual(['edge']);
     expect(config.feed).toEqual({ kind: 'venues', venues: ['binance', 'coinbase'] });
     expect(config.ingest).toBe(true);
@@ -47,9 +53,19 @@ describe('gateway configuration', () => {
   it('reads the stores the same way as the CLI', () => {
     const env = { REDIS_URL: 'redis://127.0.0.1:6380', MDG_REDIS_PREFIX: 'x:', MDG_KEYS_FILE: '/k.json', MDG_TOKENS_FILE: '/t.json' };
     const { redisUrl, redisKeyPrefix, keysFile, tokensFile } = loadGatewayConfig(env);
-    expect({ redisUrl, redisKeyPrefix, keysFile, tokensFile }).toEqual({ redisUrl: env.REDIS_URL, redisKeyPrefix: 'x:', keysFile: '/k.json', tokensFile: '/t.json' });
+    expect({ redisUrl, redisKeyPrefix, keysFile, tokensFile }).toEqual({
+      redisUrl: env.REDIS_URL,
+      redisKeyPrefix: 'x:',
+      keysFile: '/k.json',
+      tokensFile: '/t.json',
+    });
     const cli = loadCliConfig(env);
-    expect({ redisUrl: cli.redisUrl, redisKeyPrefix: cli.redisKeyPrefix, keysFile: cli.keysFile, tokensFile: cli.tokensFile }).toEqual({ redisUrl, redisKeyPrefix, keysFile, tokensFile });
+    expect({ redisUrl: cli.redisUrl, redisKeyPrefix: cli.redisKeyPrefix, keysFile: cli.keysFile, tokensFile: cli.tokensFile }).toEqual({
+      redisUrl,
+      redisKeyPrefix,
+      keysFile,
+      tokensFile,
+    });
   });
 
   it('warns about unknown MDG_* variables instead of ignoring them, and starts anyway', () => {

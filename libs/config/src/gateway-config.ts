@@ -10,10 +10,7 @@ export const ROLES: readonly Role[] = ['engine', 'edge', 'worker'];
 
 /** Where trades come from (MDG_FEED). */
 export type FeedSpec =
-  | { kind: 'none' }
-  | { kind: 'simulator' }
-  | { kind: 'venues'; venues: ('binance' | 'coinbase')[] }
-  | { kind: 'replay'; path: string; speed: number };
+  { kind: 'none' } | { kind: 'simulator' } | { kind: 'venues'; venues: ('binance' | 'coinbase')[] } | { kind: 'replay'; path: string; speed: number };
 
 /** Everything the gateway process reads from its environment, validated once and frozen. */
 export interface GatewayConfig extends StoreSettings {
@@ -56,13 +53,16 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const read = new EnvReader(env);
   const roles = readRoles(read);
   const store = readStoreSettings(read);
-  if (store.redisUrl === undefined && roles.size < ROLES.length) read.problems.push(`MDG_ROLES=${[...roles].join(',')} runs only part of the gateway: set REDIS_URL so the roles can find each other`);
+  if (store.redisUrl === undefined && roles.size < ROLES.length)
+    read.problems.push(`MDG_ROLES=${[...roles].join(',')} runs only part of the gateway: set REDIS_URL so the roles can find each other`);
   const config: GatewayConfig = {
     roles,
     ...store,
     nodeId: read.text('MDG_NODE_ID', `${hostname()}-${process.pid}`),
     ...readFeedAndIngest(read),
-    autoTrack: read.flag('MDG_AUTO_TRACK_TOKENS', false) ? Object.freeze({ quoteToken: WRAPPED_SOL_MINT, decimals: read.integer('MDG_AUTO_TRACK_DECIMALS', 6, 0, 18) }) : undefined,
+    autoTrack: read.flag('MDG_AUTO_TRACK_TOKENS', false)
+      ? Object.freeze({ quoteToken: WRAPPED_SOL_MINT, decimals: read.integer('MDG_AUTO_TRACK_DECIMALS', 6, 0, 18) })
+      : undefined,
     binanceUrl: read.raw('MDG_BINANCE_URL'),
     coinbaseUrl: read.raw('MDG_COINBASE_URL'),
     engineLeaseTtlMs: read.integer('MDG_ENGINE_LEASE_TTL_MS', 3000, 500, 60_000),
@@ -100,7 +100,10 @@ function readRoles(read: EnvReader): ReadonlySet<Role> {
 }
 
 function readFeedAndIngest(read: EnvReader): { feed: FeedSpec; ingest: boolean } {
-  const items = read.text('MDG_FEED', 'simulator').split(',').map((item) => item.trim());
+  const items = read
+    .text('MDG_FEED', 'simulator')
+    .split(',')
+    .map((item) => item.trim());
   const ingest = items.includes('ingest');
   const rest = items.filter((item) => item !== 'ingest' && item !== '');
   if (rest.length === 0) return { feed: { kind: 'none' }, ingest };
@@ -117,7 +120,9 @@ function readFeed(read: EnvReader, raw: string): FeedSpec {
   const venues = raw.split(',').map((name) => name.trim().toLowerCase());
   const known = venues.filter((name): name is 'binance' | 'coinbase' => name === 'binance' || name === 'coinbase');
   if (known.length !== venues.length || new Set(known).size !== known.length) {
-    read.problems.push(`MDG_FEED must be simulator, replay:<file.ndjson>, or a list of distinct venues from binance, coinbase (first = primary), each optionally with ingest; got ${JSON.stringify(raw)}`);
+    read.problems.push(
+      `MDG_FEED must be simulator, replay:<file.ndjson>, or a list of distinct venues from binance, coinbase (first = primary), each optionally with ingest; got ${JSON.stringify(raw)}`,
+    );
     return { kind: 'simulator' };
   }
   return { kind: 'venues', venues: known };

@@ -34,7 +34,9 @@ describe('the settings registry', () => {
   it('marks as read by the CLI exactly what the CLI reads', () => {
     const reader = new EnvReader({});
     readStoreSettings(reader);
-    const cli = Object.entries(KNOWN_SETTINGS).filter(([, by]) => by.includes('cli')).map(([name]) => name);
+    const cli = Object.entries(KNOWN_SETTINGS)
+      .filter(([, by]) => by.includes('cli'))
+      .map(([name]) => name);
     expect([...reader.names].sort()).toEqual(cli.sort());
   });
 

@@ -11,7 +11,16 @@ import { DashboardTestServer } from './testing/dashboard-test-server';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const WAIT = { timeout: 20_000 };
 
 /** The few DOM shapes the in-page callbacks use (the project compiles without the DOM lib). */
@@ -61,7 +70,8 @@ function candlePixels(page: Page): Promise<{ up: number; down: number }> {
   return page.evaluate(() => {
     const canvas = document.getElementById('chart') as PageCanvas;
     const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const near = (i: number, r: number, g: number, b: number): boolean => Math.abs(data[i]! - r) < 12 && Math.abs(data[i + 1]! - g) < 12 && Math.abs(data[i + 2]! - b) < 12 && data[i + 3]! > 200;
+    const near = (i: number, r: number, g: number, b: number): boolean =>
+      Math.abs(data[i]! - r) < 12 && Math.abs(data[i + 1]! - g) < 12 && Math.abs(data[i + 2]! - b) < 12 && data[i + 3]! > 200;
     let up = 0;
     let down = 0;
     for (let i = 0; i < data.length; i += 4) {
@@ -131,7 +141,26 @@ describe('the dashboard in Chromium', () => {
     expect(await page.inputValue('#api-key')).toBe(proKey);
     await page.waitForFunction(() => document.getElementById('status-prices')!.dataset['state'] === 'live', undefined, WAIT);
     expect((await priceRows(page)).map((row) => row.symbol)).toEqual([
-      'BTC', 'ETH', 'LTC', 'XRP', 'BCH', 'ADA', 'DOT', 'LINK', 'BNB', 'DOGE', 'UNI', 'SOL', 'MATIC', 'AVAX', 'ATOM', 'XLM', 'ALGO', 'VET', 'ICP', 'FIL',
+      'BTC',
+      'ETH',
+      'LTC',
+      'XRP',
+      'BCH',
+      'ADA',
+      'DOT',
+      'LINK',
+      'BNB',
+      'DOGE',
+      'UNI',
+      'SOL',
+      'MATIC',
+      'AVAX',
+      'ATOM',
+      'XLM',
+      'ALGO',
+      'VET',
+      'ICP',
+      'FIL',
     ]);
     // Every symbol gets a price, then keeps updating (seq grows).
     await page.waitForFunction(() => [...document.querySelectorAll('#price-rows tr')].every((row) => row.dataset['price'] !== ''), undefined, WAIT);
@@ -149,7 +178,9 @@ describe('the dashboard in Chromium', () => {
 
     // The token list comes from /instruments; choose one and a 1 s timeframe.
     const token = server.token(1);
-    expect(await page.evaluate(() => [...document.querySelectorAll('#token option')].map((option) => option.value))).toEqual(server.registry.tokens().map((t) => t.tokenAddress));
+    expect(await page.evaluate(() => [...document.querySelectorAll('#token option')].map((option) => option.value))).toEqual(
+      server.registry.tokens().map((t) => t.tokenAddress),
+    );
     await page.selectOption('#timeframe', '1');
     await page.selectOption('#token', token.tokenAddress);
     expect((await statusOf(page, 'status-chart')).state).toBe('live');
@@ -157,7 +188,12 @@ describe('the dashboard in Chromium', () => {
     await page.waitForFunction(
       (address) => {
         const readout = document.getElementById('readout')!.dataset;
-        return readout['token'] === address && readout['timeframe'] === '1' && Number(readout['count']) >= 3 && Number(document.getElementById('chart')!.dataset['candles']) >= 3;
+        return (
+          readout['token'] === address &&
+          readout['timeframe'] === '1' &&
+          Number(readout['count']) >= 3 &&
+          Number(document.getElementById('chart')!.dataset['candles']) >= 3
+        );
       },
       token.tokenAddress,
       WAIT,
@@ -215,7 +251,9 @@ describe('the dashboard in Chromium', () => {
     );
     // The chart's close handler has run: this text is set only where it decides not to retry.
     await page.waitForFunction(
-      () => document.getElementById('status-chart')!.dataset['state'] === 'error' && document.getElementById('chart-empty')!.textContent === 'Not connected: the key was refused',
+      () =>
+        document.getElementById('status-chart')!.dataset['state'] === 'error' &&
+        document.getElementById('chart-empty')!.textContent === 'Not connected: the key was refused',
       undefined,
       WAIT,
     );
@@ -257,7 +295,9 @@ describe('the dashboard in Chromium', () => {
     await page.waitForFunction(() => (document.getElementById('errors')!.textContent ?? '').includes('Token not found or not tracked'), undefined, WAIT);
     expect(await page.textContent('#token-info')).toContain('<b id="pwned">PWN</b>');
     expect(await page.textContent('#chart-empty')).toContain('Subscription refused: Token not found or not tracked');
-    expect(await page.evaluate(() => document.getElementById('pwned') === null && document.querySelector('#token-info img, #errors img, #token-info b') === null)).toBe(true);
+    expect(
+      await page.evaluate(() => document.getElementById('pwned') === null && document.querySelector('#token-info img, #errors img, #token-info b') === null),
+    ).toBe(true);
     expect(await page.evaluate(() => window['__pwned'])).toBeUndefined();
     // The connection stays usable: back to a tracked token.
     await page.selectOption('#token', server.token(0).tokenAddress);

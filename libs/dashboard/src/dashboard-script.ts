@@ -23,4 +23,11 @@ import { DASHBOARD_SCRIPT_WIRING } from './dashboard-script-wiring';
  * wire values the script reacts to (close codes, error prefixes) come from @mdg/protocol, as
  * JSON, in dashboard-script-wire.ts.
  */
-export const DASHBOARD_SCRIPT = [DASHBOARD_SCRIPT_BASE, DASHBOARD_SCRIPT_WIRE, DASHBOARD_SCRIPT_PRICES, DASHBOARD_SCRIPT_CANDLES, DASHBOARD_SCRIPT_CANVAS, DASHBOARD_SCRIPT_WIRING].join('');
+export const DASHBOARD_SCRIPT = [
+  DASHBOARD_SCRIPT_BASE,
+  DASHBOARD_SCRIPT_WIRE,
+  DASHBOARD_SCRIPT_PRICES,
+  DASHBOARD_SCRIPT_CANDLES,
+  DASHBOARD_SCRIPT_CANVAS,
+  DASHBOARD_SCRIPT_WIRING,
+].join('');

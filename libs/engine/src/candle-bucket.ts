@@ -25,7 +25,17 @@ export class CandleBucket {
 
   static fromState(state: BucketState): CandleBucket {
     const bucket = new CandleBucket(state.start);
-    Object.assign(bucket, { open: state.open, high: state.high, low: state.low, close: state.close, volume: state.volume, volumeUsd: state.volumeUsd, trades: state.trades, buys: state.buys, sells: state.sells });
+    Object.assign(bucket, {
+      open: state.open,
+      high: state.high,
+      low: state.low,
+      close: state.close,
+      volume: state.volume,
+      volumeUsd: state.volumeUsd,
+      trades: state.trades,
+      buys: state.buys,
+      sells: state.sells,
+    });
     bucket.openTime = state.openTime;
     bucket.closeTime = state.closeTime;
     return bucket;

@@ -8,18 +8,29 @@ const INSTRUMENTS = ['BTC', TOKEN] as const;
 const T0 = 1_775_001_600_000;
 
 type Step =
-  | { kind: 'trade'; instrument: number; price: number; size: number; buy: boolean; lagMs: number }
-  | { kind: 'advance'; ms: number }
-  | { kind: 'collect' };
+  { kind: 'trade'; instrument: number; price: number; size: number; buy: boolean; lagMs: number } | { kind: 'advance'; ms: number } | { kind: 'collect' };
 
 /** Any value up to max, or a multiple of 250 ms so that trades land exactly on bucket edges and deadlines. */
 function millis(max: number): fc.Arbitrary<number> {
-  return fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: 0, max: Math.floor(max / 250) }).map((n) => n * 250));
+  return fc.oneof(
+    fc.integer({ min: 0, max }),
+    fc.integer({ min: 0, max: Math.floor(max / 250) }).map((n) => n * 250),
+  );
 }
 
 function stepArbitrary(maxLagMs: number, maxAdvanceMs: number): fc.Arbitrary<Step> {
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('trade' as const), instrument: fc.integer({ min: 0, max: 1 }), price: fc.integer({ min: 1, max: 1000 }).map((p) => p / 8), size: fc.integer({ min: 1, max: 1_000_000 }), buy: fc.boolean(), lagMs: millis(maxLagMs) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('trade' as const),
+        instrument: fc.integer({ min: 0, max: 1 }),
+        price: fc.integer({ min: 1, max: 1000 }).map((p) => p / 8),
+        size: fc.integer({ min: 1, max: 1_000_000 }),
+        buy: fc.boolean(),
+        lagMs: millis(maxLagMs),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: millis(maxAdvanceMs) }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'collect' as const }) },
   );
@@ -58,7 +69,15 @@ function checkAgainstReference(steps: Step[], timeframes: number[], graceMs: num
     if (step.kind === 'advance') now += step.ms;
     else if (step.kind === 'collect') check(engine.collect(now));
     else {
-      const trade: Trade = { instrument: INSTRUMENTS[step.instrument]!, price: step.price, size: step.size, side: step.buy ? 'buy' : 'sell', time: Math.max(T0, now - step.lagMs), tradeId: `p${id++}`, source: 'property' };
+      const trade: Trade = {
+        instrument: INSTRUMENTS[step.instrument]!,
+        price: step.price,
+        size: step.size,
+        side: step.buy ? 'buy' : 'sell',
+        time: Math.max(T0, now - step.lagMs),
+        tradeId: `p${id++}`,
+        source: 'property',
+      };
       const accepted = engine.apply(trade, now);
       reference.add(trade, now);
       const tfMs = (tf: number) => tf * 1000;
@@ -100,7 +119,15 @@ describe('CandleEngine against the brute-force reference', () => {
   });
 
   it('matches when every trade is a shuffled arrival of an ordered sequence', () => {
-    const ordered = fc.array(fc.record({ offset: fc.integer({ min: 0, max: 20_000 }), price: fc.integer({ min: 1, max: 50 }), size: fc.integer({ min: 1, max: 9 }), buy: fc.boolean() }), { minLength: 1, maxLength: 80 });
+    const ordered = fc.array(
+      fc.record({
+        offset: fc.integer({ min: 0, max: 20_000 }),
+        price: fc.integer({ min: 1, max: 50 }),
+        size: fc.integer({ min: 1, max: 9 }),
+        buy: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 80 },
+    );
     const arrivals = ordered.chain((trades) => fc.shuffledSubarray(trades, { minLength: trades.length, maxLength: trades.length }));
     fc.assert(
       fc.property(arrivals, (shuffled) => {
@@ -108,7 +135,15 @@ describe('CandleEngine against the brute-force reference', () => {
         const engine = new CandleEngine(registry, { timeframes: [5], graceMs: 60_000 });
         const reference = new ReferenceCandles(registry, 60_000);
         shuffled.forEach((entry, index) => {
-          const trade: Trade = { instrument: 'ETH', price: entry.price, size: entry.size, side: entry.buy ? 'buy' : 'sell', time: T0 + entry.offset, tradeId: `s${index}`, source: 'property' };
+          const trade: Trade = {
+            instrument: 'ETH',
+            price: entry.price,
+            size: entry.size,
+            side: entry.buy ? 'buy' : 'sell',
+            time: T0 + entry.offset,
+            tradeId: `s${index}`,
+            source: 'property',
+          };
           engine.apply(trade, T0 + 20_000);
           reference.add(trade, T0 + 20_000);
         });

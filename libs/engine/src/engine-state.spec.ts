@@ -33,8 +33,23 @@ type Step = { kind: 'trade'; symbol: number; price: number; size: number; lagMs:
 
 const steps = fc.array(
   fc.oneof(
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('trade' as const), symbol: fc.integer({ min: 0, max: 1 }), price: fc.integer({ min: 1, max: 100 }), size: fc.integer({ min: 1, max: 10 }), lagMs: fc.integer({ min: 0, max: 5_000 }) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 4 * 3_600_000 })) }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        kind: fc.constant('trade' as const),
+        symbol: fc.integer({ min: 0, max: 1 }),
+        price: fc.integer({ min: 1, max: 100 }),
+        size: fc.integer({ min: 1, max: 10 }),
+        lagMs: fc.integer({ min: 0, max: 5_000 }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('advance' as const),
+        ms: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 4 * 3_600_000 })),
+      }),
+    },
     { weight: 2, arbitrary: fc.constant({ kind: 'collect' as const }) },
   ),
   { minLength: 1, maxLength: 120 },
@@ -47,7 +62,10 @@ function collectsBefore(all: Step[], index: number): number {
 /** Order across streams is not part of the contract (only within a stream), so compare sorted. */
 function canonical(output: Output): Output {
   const key = (update: CandleUpdate) => `${update.instrument}|${String(update.timeframe).padStart(6, '0')}|${update.candle.time}|${update.closed ? 0 : 1}`;
-  return { prices: [...output.prices].sort((a, b) => a.symbol.localeCompare(b.symbol)), candles: [...output.candles].sort((a, b) => key(a).localeCompare(key(b))) };
+  return {
+    prices: [...output.prices].sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    candles: [...output.candles].sort((a, b) => key(a).localeCompare(key(b))),
+  };
 }
 
 interface Output {
@@ -77,11 +95,19 @@ describe('engine checkpoints', () => {
           }
           if (step.kind === 'advance') now += step.ms;
           else if (step.kind === 'collect') {
-              expected.push(canonical(uninterrupted.collect(now)));
+            expected.push(canonical(uninterrupted.collect(now)));
             actual.push(canonical(owner.collect(now)));
             store.save(owner);
           } else {
-            const trade: Trade = { instrument: ['BTC', 'ETH'][step.symbol]!, price: step.price, size: step.size, side: 'buy', time: Math.max(T0, now - step.lagMs), tradeId: `c${id++}`, source: 'test' };
+            const trade: Trade = {
+              instrument: ['BTC', 'ETH'][step.symbol]!,
+              price: step.price,
+              size: step.size,
+              side: 'buy',
+              time: Math.max(T0, now - step.lagMs),
+              tradeId: `c${id++}`,
+              source: 'test',
+            };
             uninterrupted.applyValidated(trade, now);
             owner.applyValidated(trade, now);
           }
@@ -99,7 +125,8 @@ describe('engine checkpoints', () => {
           }
           for (const update of output.prices) expect(actual[index]!.prices).toContainEqual(update);
           for (const update of output.candles) expect(actual[index]!.candles).toContainEqual(update);
-          for (const extra of actual[index]!.candles.filter((update) => !output.candles.some((one) => JSON.stringify(one) === JSON.stringify(update)))) expect(extra.closed).toBe(false);
+          for (const extra of actual[index]!.candles.filter((update) => !output.candles.some((one) => JSON.stringify(one) === JSON.stringify(update))))
+            expect(extra.closed).toBe(false);
         });
         for (const symbol of ['BTC', 'ETH']) expect(owner.ticker.snapshot(symbol, now)).toEqual(uninterrupted.ticker.snapshot(symbol, now));
       }),
@@ -110,7 +137,11 @@ describe('engine checkpoints', () => {
   it('a full checkpoint holds everything the incremental ones did', () => {
     const registry = new InstrumentRegistry();
     const engine = new MarketEngine(registry, { candles: { timeframes: [1, 60] } });
-    for (let i = 0; i < 5; i += 1) engine.applyValidated({ instrument: i % 2 ? 'BTC' : 'ETH', price: 10 + i, size: 1, side: 'buy', time: T0 + i * 70_000, tradeId: `f${i}`, source: 'test' }, T0 + i * 70_000);
+    for (let i = 0; i < 5; i += 1)
+      engine.applyValidated(
+        { instrument: i % 2 ? 'BTC' : 'ETH', price: 10 + i, size: 1, side: 'buy', time: T0 + i * 70_000, tradeId: `f${i}`, source: 'test' },
+        T0 + i * 70_000,
+      );
     const incremental = new MergedCheckpoints();
     incremental.save(engine);
     engine.collect(T0 + 400_000);
@@ -122,7 +153,8 @@ describe('engine checkpoints', () => {
     fromScratch.ticker.restore(engine.ticker.checkpoint(true));
     expect(engine.candles.checkpoint()).toEqual([]);
     expect(canonical(fromScratch.collect(T0 + 400_000))).toEqual(canonical(viaIncremental.collect(T0 + 400_000)));
-    for (const symbol of ['BTC', 'ETH']) expect(fromScratch.ticker.snapshot(symbol, T0 + 400_000)).toEqual(viaIncremental.ticker.snapshot(symbol, T0 + 400_000));
+    for (const symbol of ['BTC', 'ETH'])
+      expect(fromScratch.ticker.snapshot(symbol, T0 + 400_000)).toEqual(viaIncremental.ticker.snapshot(symbol, T0 + 400_000));
   });
 
   it('never emits again a final that a previous owner published after its last checkpoint', () => {

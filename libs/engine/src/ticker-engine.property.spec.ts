@@ -29,7 +29,15 @@ function run(steps: Step[], slotCount: number, slotMs: number): void {
     if (step.kind === 'advance') now += step.ms;
     else if (step.kind === 'snapshot') expectSameTicker(engine.snapshot('SOL', now), reference.snapshot(now));
     else {
-      const trade: Trade = { instrument: 'SOL', price: step.price, size: step.size, side: 'sell', time: Math.max(T0, now - step.lagMs), tradeId: `p${id++}`, source: 'property' };
+      const trade: Trade = {
+        instrument: 'SOL',
+        price: step.price,
+        size: step.size,
+        side: 'sell',
+        time: Math.max(T0, now - step.lagMs),
+        tradeId: `p${id++}`,
+        source: 'property',
+      };
       const counted = reference.add(trade, now);
       expect(engine.apply(trade, now)).toBe(counted ? 'applied' : 'late');
     }
@@ -39,7 +47,15 @@ function run(steps: Step[], slotCount: number, slotMs: number): void {
 
 function steps(maxLagMs: number, maxAdvanceMs: number): fc.Arbitrary<Step[]> {
   const step: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('trade' as const), price: fc.integer({ min: 1, max: 400 }).map((p) => p / 4), size: fc.integer({ min: 1, max: 1000 }).map((s) => s / 10), lagMs: fc.integer({ min: 0, max: maxLagMs }) }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        kind: fc.constant('trade' as const),
+        price: fc.integer({ min: 1, max: 400 }).map((p) => p / 4),
+        size: fc.integer({ min: 1, max: 1000 }).map((s) => s / 10),
+        lagMs: fc.integer({ min: 0, max: maxLagMs }),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: maxAdvanceMs }) }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'snapshot' as const }) },
   );
@@ -48,10 +64,16 @@ function steps(maxLagMs: number, maxAdvanceMs: number): fc.Arbitrary<Step[]> {
 
 describe('TickerEngine against the brute-force reference', () => {
   it('matches with a small window so that eviction happens constantly', () => {
-    fc.assert(fc.property(steps(15_000, 6_000), (s) => run(s, 10, 1_000)), { numRuns: 1500 });
+    fc.assert(
+      fc.property(steps(15_000, 6_000), (s) => run(s, 10, 1_000)),
+      { numRuns: 1500 },
+    );
   });
 
   it('matches with the real 24 h window at minute resolution over several days', () => {
-    fc.assert(fc.property(steps(3 * 3_600_000, 8 * 3_600_000), (s) => run(s, 1440, 60_000)), { numRuns: 300 });
+    fc.assert(
+      fc.property(steps(3 * 3_600_000, 8 * 3_600_000), (s) => run(s, 1440, 60_000)),
+      { numRuns: 300 },
+    );
   });
 });

@@ -20,7 +20,9 @@ describe('TickerEngine', () => {
     const ticker = engine();
     ticker.apply(trade(T0 + 1_500, 100, 2), T0 + 1_500);
     ticker.apply(trade(T0 + 2_700, 110, 1), T0 + 2_700);
-    expect(ticker.collect(T0 + 3_000)).toEqual([{ symbol: 'BTC', price: 110, volume: 310, timestamp: Math.floor((T0 + 2_700) / 1000), change: 10, changePercent: 10 }]);
+    expect(ticker.collect(T0 + 3_000)).toEqual([
+      { symbol: 'BTC', price: 110, volume: 310, timestamp: Math.floor((T0 + 2_700) / 1000), change: 10, changePercent: 10 },
+    ]);
     expect(ticker.collect(T0 + 3_000)).toEqual([]);
   });
 

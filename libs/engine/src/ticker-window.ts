@@ -109,7 +109,14 @@ export class TickerWindow {
     for (let minute = from; minute <= this.headMinute; minute += 1) {
       const slot = minute % this.slotCount;
       if (this.minuteOf[slot] !== minute) continue;
-      slots.push({ minute, volumeUsd: this.volumeUsd[slot]!, openPrice: this.openPrice[slot]!, openTime: this.openTime[slot]!, closePrice: this.closePrice[slot]!, closeTime: this.closeTime[slot]! });
+      slots.push({
+        minute,
+        volumeUsd: this.volumeUsd[slot]!,
+        openPrice: this.openPrice[slot]!,
+        openTime: this.openTime[slot]!,
+        closePrice: this.closePrice[slot]!,
+        closeTime: this.closeTime[slot]!,
+      });
     }
     this.minChangedMinute = Number.POSITIVE_INFINITY;
     return {

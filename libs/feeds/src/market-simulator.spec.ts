@@ -201,7 +201,10 @@ describe('MarketSimulator rate and bursts', () => {
 describe('MarketSimulator options', () => {
   it('trades only the given instruments, with the given source and id prefix', () => {
     const btcOnly = SIMULATED_PRICE_SYMBOLS.filter((row) => row.id === 'BTC' || row.id === 'SOL');
-    const trades = take(new MarketSimulator({ seed: 1, tradesPerSecond: 100, startTimeMs: START, instruments: btcOnly, source: 'sim-b', tradeIdPrefix: 'node2-' }), 1000);
+    const trades = take(
+      new MarketSimulator({ seed: 1, tradesPerSecond: 100, startTimeMs: START, instruments: btcOnly, source: 'sim-b', tradeIdPrefix: 'node2-' }),
+      1000,
+    );
     expect(new Set(trades.map((trade) => trade.instrument))).toEqual(new Set(['BTC', 'SOL']));
     expect(trades[0]!.tradeId).toBe('node2-1');
     expect(trades[999]!.source).toBe('sim-b');

@@ -190,7 +190,8 @@ export class MarketSimulator {
     }
     if (!Number.isSafeInteger(options.startTimeMs)) problems.push(`startTimeMs must be an integer number of unix ms, got ${options.startTimeMs}`);
     const halfLife = options.meanReversionHalfLifeMs;
-    if (halfLife !== undefined && !(typeof halfLife === 'number' && halfLife > 0)) problems.push(`meanReversionHalfLifeMs must be > 0 (Infinity disables), got ${halfLife}`);
+    if (halfLife !== undefined && !(typeof halfLife === 'number' && halfLife > 0))
+      problems.push(`meanReversionHalfLifeMs must be > 0 (Infinity disables), got ${halfLife}`);
     if (options.source !== undefined && (typeof options.source !== 'string' || options.source.length === 0)) problems.push('source must be a non-empty string');
     if (options.tradeIdPrefix !== undefined && typeof options.tradeIdPrefix !== 'string') problems.push('tradeIdPrefix must be a string');
     if (options.bursts) {
@@ -198,8 +199,10 @@ export class MarketSimulator {
       if (!finite(b.timeFraction) || b.timeFraction <= 0 || b.timeFraction >= 1) problems.push(`bursts.timeFraction must be in (0, 1), got ${b.timeFraction}`);
       if (!finite(b.rateMultiplier) || b.rateMultiplier < 1) problems.push(`bursts.rateMultiplier must be >= 1, got ${b.rateMultiplier}`);
       if (!finite(b.meanDurationMs) || b.meanDurationMs <= 0) problems.push(`bursts.meanDurationMs must be > 0, got ${b.meanDurationMs}`);
-      if (!finite(b.hotInstrumentShare) || b.hotInstrumentShare < 0 || b.hotInstrumentShare > 1) problems.push(`bursts.hotInstrumentShare must be in [0, 1], got ${b.hotInstrumentShare}`);
-      if (!finite(b.hotVolatilityMultiplier) || b.hotVolatilityMultiplier < 0) problems.push(`bursts.hotVolatilityMultiplier must be >= 0, got ${b.hotVolatilityMultiplier}`);
+      if (!finite(b.hotInstrumentShare) || b.hotInstrumentShare < 0 || b.hotInstrumentShare > 1)
+        problems.push(`bursts.hotInstrumentShare must be in [0, 1], got ${b.hotInstrumentShare}`);
+      if (!finite(b.hotVolatilityMultiplier) || b.hotVolatilityMultiplier < 0)
+        problems.push(`bursts.hotVolatilityMultiplier must be >= 0, got ${b.hotVolatilityMultiplier}`);
     }
     const instruments = options.instruments;
     if (instruments !== undefined) {
@@ -210,9 +213,12 @@ export class MarketSimulator {
         if (typeof instrument.id !== 'string' || instrument.id.length === 0) problems.push('instrument id must be a non-empty string');
         else if (seen.has(instrument.id)) problems.push(`${at} is listed twice`);
         seen.add(instrument.id);
-        if (!Number.isInteger(instrument.decimals) || instrument.decimals < 0 || instrument.decimals > 18) problems.push(`${at}: decimals must be an integer 0..18`);
-        if (!Number.isInteger(instrument.sizeDecimals) || instrument.sizeDecimals < 0 || instrument.sizeDecimals > 12) problems.push(`${at}: sizeDecimals must be an integer 0..12`);
-        if (!Number.isInteger(instrument.priceDigits) || instrument.priceDigits < 1 || instrument.priceDigits > 15) problems.push(`${at}: priceDigits must be an integer 1..15`);
+        if (!Number.isInteger(instrument.decimals) || instrument.decimals < 0 || instrument.decimals > 18)
+          problems.push(`${at}: decimals must be an integer 0..18`);
+        if (!Number.isInteger(instrument.sizeDecimals) || instrument.sizeDecimals < 0 || instrument.sizeDecimals > 12)
+          problems.push(`${at}: sizeDecimals must be an integer 0..12`);
+        if (!Number.isInteger(instrument.priceDigits) || instrument.priceDigits < 1 || instrument.priceDigits > 15)
+          problems.push(`${at}: priceDigits must be an integer 1..15`);
         if (!finite(instrument.startPrice) || instrument.startPrice <= 0) problems.push(`${at}: startPrice must be > 0`);
         if (!finite(instrument.dailyVolatility) || instrument.dailyVolatility < 0) problems.push(`${at}: dailyVolatility must be >= 0`);
         if (!finite(instrument.weight) || instrument.weight <= 0) problems.push(`${at}: weight must be > 0`);
@@ -360,4 +366,3 @@ export class MarketSimulator {
     return low;
   }
 }
-

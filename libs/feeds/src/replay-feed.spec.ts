@@ -155,8 +155,18 @@ describe('ReplayFeed', () => {
     expect(sink.trades).toEqual([a, b, c]);
     expect(feed.stats()).toEqual({ emitted: 3, rejected: 4 });
     expect(sink.errors.every((error) => error instanceof InvalidFeedInputError)).toBe(true);
-    expect(sink.errors.map((error) => (error as InvalidFeedInputError).location)).toEqual([`${file}:line 3`, `${file}:line 5`, `${file}:line 7`, `${file}:line 8`]);
-    expect(sink.errors.map((error) => (error as InvalidFeedInputError).code)).toEqual(['INVALID_FEED_INPUT', 'INVALID_FEED_INPUT', 'INVALID_FEED_INPUT', 'INVALID_FEED_INPUT']);
+    expect(sink.errors.map((error) => (error as InvalidFeedInputError).location)).toEqual([
+      `${file}:line 3`,
+      `${file}:line 5`,
+      `${file}:line 7`,
+      `${file}:line 8`,
+    ]);
+    expect(sink.errors.map((error) => (error as InvalidFeedInputError).code)).toEqual([
+      'INVALID_FEED_INPUT',
+      'INVALID_FEED_INPUT',
+      'INVALID_FEED_INPUT',
+      'INVALID_FEED_INPUT',
+    ]);
     expect(sink.errors[0]!.message).toMatch(/line 3: not JSON/);
     expect(sink.errors[1]!.message).toMatch(/line 5: Invalid trade: instrument is not a tracked instrument: NOPE/);
     expect(sink.errors[2]!.message).toMatch(/line 7: Invalid trade: price/);

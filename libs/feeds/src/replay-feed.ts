@@ -2,7 +2,16 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { InvalidConfigError, InvalidFeedInputError, InvalidTradeError, systemClock, validateTrade, type Clock, type InstrumentRegistry, type Trade } from '@mdg/model';
+import {
+  InvalidConfigError,
+  InvalidFeedInputError,
+  InvalidTradeError,
+  systemClock,
+  validateTrade,
+  type Clock,
+  type InstrumentRegistry,
+  type Trade,
+} from '@mdg/model';
 import type { Feed, FeedHandlers, FeedState, FeedStats } from './feed';
 import { guardHandlers } from './guard-handlers';
 
@@ -57,7 +66,8 @@ export class ReplayFeed implements Feed {
     if (!Number.isFinite(speed) || speed < 0) problems.push(`speed must be a finite number >= 0, got ${speed}`);
     const yieldEvery = options.yieldEvery ?? 1000;
     if (!Number.isInteger(yieldEvery) || yieldEvery < 1) problems.push(`yieldEvery must be a positive integer, got ${yieldEvery}`);
-    if (options.rebaseTimeTo !== undefined && !Number.isSafeInteger(options.rebaseTimeTo)) problems.push(`rebaseTimeTo must be integer unix ms, got ${options.rebaseTimeTo}`);
+    if (options.rebaseTimeTo !== undefined && !Number.isSafeInteger(options.rebaseTimeTo))
+      problems.push(`rebaseTimeTo must be integer unix ms, got ${options.rebaseTimeTo}`);
     if (typeof options.path !== 'string' || options.path.length === 0) problems.push('path must be a non-empty string');
     if (problems.length > 0) throw new InvalidConfigError(problems);
     this.name = options.name ?? 'replay';

@@ -77,7 +77,9 @@ describe('SIMULATED_PRICE_SYMBOLS', () => {
       expect(row.dailyVolatility).toBeLessThan(0.2);
       expect(row.weight).toBeGreaterThan(0);
       // The smallest lot is worth far less than a median trade, so sizes are not all one lot.
-      expect(notionalUsd({ kind: 'price', id: row.id, symbol: row.id, decimals: 0 }, row.startPrice, 10 ** -row.sizeDecimals)).toBeLessThan(row.medianNotionalUsd / 20);
+      expect(notionalUsd({ kind: 'price', id: row.id, symbol: row.id, decimals: 0 }, row.startPrice, 10 ** -row.sizeDecimals)).toBeLessThan(
+        row.medianNotionalUsd / 20,
+      );
     }
     const byWeight = [...SIMULATED_PRICE_SYMBOLS].sort((a, b) => b.weight - a.weight).map((row) => row.id);
     expect(byWeight.slice(0, 2)).toEqual(['BTC', 'ETH']);

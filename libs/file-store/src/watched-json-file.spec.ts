@@ -61,7 +61,11 @@ function tempFile(): string {
   return path.join(dir, 'nested', 'rows.json');
 }
 
-function create(owner: TestOwner, file: string, options: Partial<WatchedJsonFileOptions<string, TestStoreError>> = {}): WatchedJsonFile<string, TestStoreError> {
+function create(
+  owner: TestOwner,
+  file: string,
+  options: Partial<WatchedJsonFileOptions<string, TestStoreError>> = {},
+): WatchedJsonFile<string, TestStoreError> {
   const watched = new WatchedJsonFile<string, TestStoreError>({
     path: file,
     fileMode: 0o640,

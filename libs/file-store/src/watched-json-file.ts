@@ -115,12 +115,16 @@ export class WatchedJsonFile<Row, E extends Error> {
       try {
         outcome = await this.readTable();
       } catch (error) {
-        this.owner.reportError(this.options.isError(error) ? error : this.options.createError('io', `cannot reload ${this.path}: ${String(error)}`, { cause: error }));
+        this.owner.reportError(
+          this.options.isError(error) ? error : this.options.createError('io', `cannot reload ${this.path}: ${String(error)}`, { cause: error }),
+        );
         return;
       }
       if (outcome.kind === 'missing') {
         if (this.owner.current().size > 0) {
-          this.owner.reportError(this.options.createError('io', `${this.path} disappeared; keeping the last good ${this.options.rowsName} until the next write recreates it`));
+          this.owner.reportError(
+            this.options.createError('io', `${this.path} disappeared; keeping the last good ${this.options.rowsName} until the next write recreates it`),
+          );
         }
         return;
       }
@@ -212,7 +216,10 @@ export class WatchedJsonFile<Row, E extends Error> {
     for (;;) {
       if (await this.tryLock()) break;
       if (Date.now() >= deadline) {
-        throw this.options.createError('locked', `${this.lockPath} is held by another writer; remove it if no ${this.options.writerCommand} command is running`);
+        throw this.options.createError(
+          'locked',
+          `${this.lockPath} is held by another writer; remove it if no ${this.options.writerCommand} command is running`,
+        );
       }
       await delay(20);
     }

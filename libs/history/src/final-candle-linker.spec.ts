@@ -4,7 +4,12 @@ import { FinalCandleLinker } from './final-candle-linker';
 
 describe('FinalCandleLinker', () => {
   const T = 1_746_026_160_000;
-  const update = (instrument: string, timeframe: number, time: number, closed: boolean): CandleUpdate => ({ instrument, timeframe, candle: testCandle(time), closed });
+  const update = (instrument: string, timeframe: number, time: number, closed: boolean): CandleUpdate => ({
+    instrument,
+    timeframe,
+    candle: testCandle(time),
+    closed,
+  });
 
   it('keeps the finals and links each to the previous final of its own stream', () => {
     const linker = new FinalCandleLinker();

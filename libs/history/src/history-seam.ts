@@ -119,7 +119,11 @@ export class HistorySeam<T> {
     const limit = request.history ?? context.maxHistory;
     let range: CandleRange;
     try {
-      range = await withTimeout(context.store.range(request.instrument, request.timeframe, { afterTime: request.since, limit }), context.queryTimeoutMs, 'the candle store');
+      range = await withTimeout(
+        context.store.range(request.instrument, request.timeframe, { afterTime: request.since, limit }),
+        context.queryTimeoutMs,
+        'the candle store',
+      );
     } catch (error) {
       if (this.phase !== 'query') return;
       context.counters.storeFailures += 1;
@@ -128,7 +132,8 @@ export class HistorySeam<T> {
       // Nothing stored can be proven, so there is no seam to check: live continues after `since`.
       this.lastTime = request.since;
       const out: SeamOutput<T>[] = [{ kind: 'history', candles: [], complete: false }];
-      for (const entry of this.waiting.splice(0)) if (this.lastTime === undefined || entry.update.candle.time > this.lastTime) out.push({ kind: 'live', item: entry.item });
+      for (const entry of this.waiting.splice(0))
+        if (this.lastTime === undefined || entry.update.candle.time > this.lastTime) out.push({ kind: 'live', item: entry.item });
       this.settle(out);
       this.emit(out);
       return;
@@ -194,7 +199,11 @@ export class HistorySeam<T> {
     let check: Check = { kind: 'waiting', recovered: [] };
     try {
       const range = await withTimeout(
-        context.store.range(request.instrument, request.timeframe, { afterTime: this.lastTime, throughTime: anchor.candle.time, limit: context.maxHistory + 1 }),
+        context.store.range(request.instrument, request.timeframe, {
+          afterTime: this.lastTime,
+          throughTime: anchor.candle.time,
+          limit: context.maxHistory + 1,
+        }),
         context.queryTimeoutMs,
         'the candle store',
       );
@@ -265,7 +274,8 @@ export class HistorySeam<T> {
     this.answer([], false);
     this.lastTime = this.request.since;
     const out: SeamOutput<T>[] = [{ kind: 'history', candles: [], complete: false }];
-    for (const entry of this.waiting.splice(0)) if (this.lastTime === undefined || entry.update.candle.time > this.lastTime) out.push({ kind: 'live', item: entry.item });
+    for (const entry of this.waiting.splice(0))
+      if (this.lastTime === undefined || entry.update.candle.time > this.lastTime) out.push({ kind: 'live', item: entry.item });
     this.settle(out);
     this.emit(out);
   }

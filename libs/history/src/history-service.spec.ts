@@ -272,7 +272,7 @@ describe('HistoryService', () => {
     for (const one of [client, lost, gone]) one.close();
   });
 
-  it('says complete:false when a write behind the answer\'s newest candle is still missing (a retried job)', async () => {
+  it("says complete:false when a write behind the answer's newest candle is still missing (a retried job)", async () => {
     const store = new LaggingStore();
     const producer = new Producer(store);
     for (let b = 0; b < 6; b++) producer.publish(b, true);

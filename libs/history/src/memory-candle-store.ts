@@ -57,7 +57,8 @@ export class MemoryCandleStore implements CandleStore {
 
   range(instrument: string, timeframe: number, query: CandleRangeQuery): Promise<CandleRange> {
     if (this.closed) return Promise.reject(new CandleStoreError('range', 'the store is closed'));
-    if (!Number.isSafeInteger(query.limit) || query.limit < 1) return Promise.reject(new CandleStoreError('range', `limit must be a positive integer, got ${query.limit}`));
+    if (!Number.isSafeInteger(query.limit) || query.limit < 1)
+      return Promise.reject(new CandleStoreError('range', `limit must be a positive integer, got ${query.limit}`));
     const series = this.series.get(key(instrument, timeframe));
     if (series === undefined) return Promise.resolve({ candles: [], prevs: [], coversFrom: undefined, floor: undefined });
     // [from, to): from = first time > afterTime, to = first time > throughTime.

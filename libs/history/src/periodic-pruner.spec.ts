@@ -9,7 +9,13 @@ describe('PeriodicPruner', () => {
 
   it("prunes at the clock's now, on its timer and on demand, and reports failures", async () => {
     const store = new MemoryCandleStore({ retention: { 1: 10_000 } });
-    await store.upsert(linkedFinals('A', 1, Array.from({ length: 30 }, (_, i) => T0 + i * 1000)));
+    await store.upsert(
+      linkedFinals(
+        'A',
+        1,
+        Array.from({ length: 30 }, (_, i) => T0 + i * 1000),
+      ),
+    );
     const clock = new ManualClock(T0 + 30_000);
     const errors: Error[] = [];
     const pruner = new PeriodicPruner(store, { clock, everyMs: 10, onError: (error) => errors.push(error) });

@@ -47,20 +47,23 @@ export class PeriodicPruner {
 
   /** One prune now (also what the timer runs); a run still in progress is joined, not doubled. */
   runOnce(): Promise<PruneResult | undefined> {
-    this.running ??= this.store.prune(this.clock.now()).then(
-      (result) => {
-        this.counters.runs += 1;
-        this.counters.removed += result.removed;
-        return result;
-      },
-      (error: unknown) => {
-        this.counters.failures += 1;
-        this.reportError(new Error(`retention: prune failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-        return undefined;
-      },
-    ).finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.store
+      .prune(this.clock.now())
+      .then(
+        (result) => {
+          this.counters.runs += 1;
+          this.counters.removed += result.removed;
+          return result;
+        },
+        (error: unknown) => {
+          this.counters.failures += 1;
+          this.reportError(new Error(`retention: prune failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+          return undefined;
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 

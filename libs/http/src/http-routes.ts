@@ -60,7 +60,12 @@ export function registerNotFound(app: TemplatedApp): void {
 }
 
 function sendReport(res: HttpResponse, report: HealthReport): void {
-  send(res, report.ok ? '200 OK' : '503 Service Unavailable', JSON_TYPE, JSON.stringify({ status: report.ok ? 'ok' : 'unavailable', reasons: report.reasons, ...report.details }));
+  send(
+    res,
+    report.ok ? '200 OK' : '503 Service Unavailable',
+    JSON_TYPE,
+    JSON.stringify({ status: report.ok ? 'ok' : 'unavailable', reasons: report.reasons, ...report.details }),
+  );
 }
 
 function send(res: HttpResponse, status: string, contentType: string, body: string): void {

@@ -13,7 +13,16 @@ const [bonk, usdc] = CONTRACT_TOKENS;
 const NDJSON = 'application/x-ndjson';
 
 function trade(i: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { instrument: bonk.tokenAddress, price: 0.00002 + i * 1e-7, size: 1000 + i, side: i % 2 ? 'buy' : 'sell', time: NOW - 10_000 + i, tradeId: `sig${i}:0`, source: 'raydium', ...overrides };
+  return {
+    instrument: bonk.tokenAddress,
+    price: 0.00002 + i * 1e-7,
+    size: 1000 + i,
+    side: i % 2 ? 'buy' : 'sell',
+    time: NOW - 10_000 + i,
+    tradeId: `sig${i}:0`,
+    source: 'raydium',
+    ...overrides,
+  };
 }
 
 describe('POST /ingest/trades', () => {
@@ -71,7 +80,11 @@ describe('POST /ingest/trades', () => {
    * A POST over a fresh connection that is closed after the answer (node:http without
    * keep-alive), so no client socket outlives its test; `agent` reuses connections on purpose.
    */
-  function request(body: string | Uint8Array, headers: Record<string, string>, agent: http.Agent | false = false): Promise<{ status: number; body: Record<string, unknown> }> {
+  function request(
+    body: string | Uint8Array,
+    headers: Record<string, string>,
+    agent: http.Agent | false = false,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const req = http.request(`${base}/ingest/trades`, { method: 'POST', headers, agent }, (res) => {
         let text = '';
@@ -85,7 +98,10 @@ describe('POST /ingest/trades', () => {
     });
   }
 
-  function post(body: string | Uint8Array, headers: Record<string, string> = { 'content-type': NDJSON, 'x-api-key': ingestKey }): Promise<{ status: number; body: Record<string, unknown> }> {
+  function post(
+    body: string | Uint8Array,
+    headers: Record<string, string> = { 'content-type': NDJSON, 'x-api-key': ingestKey },
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     return request(body, headers);
   }
 
@@ -115,7 +131,10 @@ describe('POST /ingest/trades', () => {
   });
 
   it('accepts a JSON array, numbering items by position', async () => {
-    const { status, body } = await post(JSON.stringify([trade(1), trade(2, { side: 'up' }), trade(3)]), { 'content-type': 'application/json; charset=utf-8', 'x-api-key': ingestKey });
+    const { status, body } = await post(JSON.stringify([trade(1), trade(2, { side: 'up' }), trade(3)]), {
+      'content-type': 'application/json; charset=utf-8',
+      'x-api-key': ingestKey,
+    });
     expect(status).toBe(200);
     expect(body).toEqual({ accepted: 2, rejected: [{ line: 2, code: 'INVALID_TRADE', error: "Invalid trade: side must be 'buy' or 'sell'" }] });
     expect(received).toEqual([[trade(1), trade(3)]]);
@@ -139,7 +158,10 @@ describe('POST /ingest/trades', () => {
   });
 
   it('refuses a valid key without the ingest scope with 403, and a revoked ingest key with 401', async () => {
-    expect(await post(JSON.stringify(trade(1)), { 'content-type': NDJSON, 'x-api-key': chartKey })).toEqual({ status: 403, body: { code: 'INGEST_FORBIDDEN', error: 'This API key lacks the ingest scope' } });
+    expect(await post(JSON.stringify(trade(1)), { 'content-type': NDJSON, 'x-api-key': chartKey })).toEqual({
+      status: 403,
+      body: { code: 'INGEST_FORBIDDEN', error: 'This API key lacks the ingest scope' },
+    });
     await keyStore.revoke(ingestKey);
     expect((await post(JSON.stringify(trade(1)))).status).toBe(401);
     expect(received).toEqual([]);
@@ -156,7 +178,10 @@ describe('POST /ingest/trades', () => {
   it('refuses a body that streams past maxBodyBytes without declaring its length (chunked)', async () => {
     const response = await rawRequest(
       base,
-      ['POST /ingest/trades HTTP/1.1', 'Host: x', `x-api-key: ${ingestKey}`, `content-type: ${NDJSON}`, 'transfer-encoding: chunked', '', ''].join('\r\n') + chunked('x'.repeat(3000)) + chunked('y'.repeat(3000)) + '0\r\n\r\n',
+      ['POST /ingest/trades HTTP/1.1', 'Host: x', `x-api-key: ${ingestKey}`, `content-type: ${NDJSON}`, 'transfer-encoding: chunked', '', ''].join('\r\n') +
+        chunked('x'.repeat(3000)) +
+        chunked('y'.repeat(3000)) +
+        '0\r\n\r\n',
     );
     expect(response).toMatch(/^HTTP\/1\.1 413 /);
     expect(response).toContain('MESSAGE_TOO_LARGE');
@@ -170,7 +195,10 @@ describe('POST /ingest/trades', () => {
   ])('refuses %s with 415', async (_name, contentType) => {
     const headers: Record<string, string> = { 'x-api-key': ingestKey };
     if (contentType !== undefined) headers['content-type'] = contentType;
-    expect(await post(JSON.stringify(trade(1)), headers)).toEqual({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', error: expect.stringContaining('application/x-ndjson') } });
+    expect(await post(JSON.stringify(trade(1)), headers)).toEqual({
+      status: 415,
+      body: { code: 'UNSUPPORTED_MEDIA_TYPE', error: expect.stringContaining('application/x-ndjson') },
+    });
   });
 
   it('answers 400 for a broken JSON array, a JSON object, an empty batch and non-UTF-8 bytes', async () => {

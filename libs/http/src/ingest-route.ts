@@ -89,10 +89,17 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
  */
 export function registerIngestRoute(app: TemplatedApp, options: IngestRouteOptions): IngestRoute {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new InvalidConfigError([`ingest route: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`]);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
+    throw new InvalidConfigError([`ingest route: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`]);
   const scope = options.scope ?? 'ingest';
   const onError = options.onError?.bind(options) ?? ((error: Error) => process.emitWarning(error.message, { type: error.name }));
-  const validator = new IngestValidator({ registry: options.registry, clock: options.clock ?? systemClock, autoTrack: options.autoTrack, tokens: options.tokens, onError });
+  const validator = new IngestValidator({
+    registry: options.registry,
+    clock: options.clock ?? systemClock,
+    autoTrack: options.autoTrack,
+    tokens: options.tokens,
+    onError,
+  });
   const counters: IngestRouteStats = { batches: 0, accepted: 0, rejected: 0, refused: {} };
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -107,7 +114,11 @@ export function registerIngestRoute(app: TemplatedApp, options: IngestRouteOptio
       done = true;
       if (status !== 200) counters.refused[status] = (counters.refused[status] ?? 0) + 1;
       res.cork(() => {
-        res.writeStatus(STATUS_TEXT[status] ?? `${status}`).writeHeader('content-type', JSON_TYPE).writeHeader('cache-control', 'no-store').end(JSON.stringify(body), close);
+        res
+          .writeStatus(STATUS_TEXT[status] ?? `${status}`)
+          .writeHeader('content-type', JSON_TYPE)
+          .writeHeader('cache-control', 'no-store')
+          .end(JSON.stringify(body), close);
       });
     };
     const refuse = (status: number, code: ErrorCode, error: string, close = false): void => finish(status, { error, code }, close);
@@ -115,8 +126,10 @@ export function registerIngestRoute(app: TemplatedApp, options: IngestRouteOptio
     // Refusals decided from the headers close the connection: the unread body must not be parsed as a next request.
     if (apiKey === '') return refuse(401, 'AUTH_FAILED', 'Authentication failed: send an ingest API key in the x-api-key header', true);
     const format = FORMATS[mediaType];
-    if (format === undefined) return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send application/x-ndjson (one trade per line) or application/json (an array of trades)', true);
-    if (declaredLength !== '' && Number(declaredLength) > maxBodyBytes) return refuse(413, 'MESSAGE_TOO_LARGE', `The body exceeds ${maxBodyBytes} bytes; split the batch`, true);
+    if (format === undefined)
+      return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send application/x-ndjson (one trade per line) or application/json (an array of trades)', true);
+    if (declaredLength !== '' && Number(declaredLength) > maxBodyBytes)
+      return refuse(413, 'MESSAGE_TOO_LARGE', `The body exceeds ${maxBodyBytes} bytes; split the batch`, true);
 
     res.onAborted(() => {
       done = true;

@@ -24,8 +24,10 @@ export interface AutoTrackPolicy {
 /** Validates a policy from config; throws InvalidConfigError listing every problem. Returns it frozen. */
 export function checkAutoTrackPolicy(policy: AutoTrackPolicy): Readonly<Required<AutoTrackPolicy>> {
   const problems: string[] = [];
-  if (typeof policy.quoteToken !== 'string' || !isSolanaAddress(policy.quoteToken)) problems.push(`autoTrack.quoteToken must be a base58 Solana address, got ${JSON.stringify(policy.quoteToken)}`);
-  if (!Number.isInteger(policy.decimals) || policy.decimals < 0 || policy.decimals > 18) problems.push(`autoTrack.decimals must be an integer 0..18, got ${policy.decimals}`);
+  if (typeof policy.quoteToken !== 'string' || !isSolanaAddress(policy.quoteToken))
+    problems.push(`autoTrack.quoteToken must be a base58 Solana address, got ${JSON.stringify(policy.quoteToken)}`);
+  if (!Number.isInteger(policy.decimals) || policy.decimals < 0 || policy.decimals > 18)
+    problems.push(`autoTrack.decimals must be an integer 0..18, got ${policy.decimals}`);
   const maxTokens = policy.maxTokens ?? 10_000;
   if (!Number.isInteger(maxTokens) || maxTokens < 1) problems.push(`autoTrack.maxTokens must be a positive integer, got ${maxTokens}`);
   if (problems.length > 0) throw new InvalidConfigError(problems);

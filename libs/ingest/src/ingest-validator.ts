@@ -77,7 +77,12 @@ export class IngestValidator {
       this.counters.autoTrackRefused += 1;
       throw new TokenNotTrackedError(instrument, `auto-track limit of ${this.autoTrack.maxTokens} tokens reached`);
     }
-    const definition: TokenDefinition = { tokenAddress: instrument, quoteToken: this.autoTrack.quoteToken, decimals: this.autoTrack.decimals, symbol: autoTrackSymbol(instrument) };
+    const definition: TokenDefinition = {
+      tokenAddress: instrument,
+      quoteToken: this.autoTrack.quoteToken,
+      decimals: this.autoTrack.decimals,
+      symbol: autoTrackSymbol(instrument),
+    };
     // Validated against a throwaway registry holding the candidate, so a bad trade tracks nothing.
     const trade = validateTrade(input, new InstrumentRegistry([definition]), now, { maxFutureSkewMs: this.maxFutureSkewMs });
     this.registry.registerToken(definition);

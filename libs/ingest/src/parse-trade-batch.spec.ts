@@ -6,7 +6,8 @@ import { validateTradeBatch } from './validate-trade-batch';
 
 const NOW = Date.UTC(2025, 3, 30, 12);
 const [bonk] = CONTRACT_TOKENS;
-const good = (id: string): string => JSON.stringify({ instrument: bonk.tokenAddress, price: 0.00002, size: 10, side: 'sell', time: NOW, tradeId: id, source: 'pumpswap' });
+const good = (id: string): string =>
+  JSON.stringify({ instrument: bonk.tokenAddress, price: 0.00002, size: 10, side: 'sell', time: NOW, tradeId: id, source: 'pumpswap' });
 
 describe('parseTradeBatch + validateTradeBatch', () => {
   const validator = new IngestValidator({ registry: new InstrumentRegistry([bonk]), clock: new ManualClock(NOW) });

@@ -34,7 +34,8 @@ export function parseTradeBatch(text: string, format: TradeBatchFormat): ParsedT
     } catch (error) {
       return { ok: false, code: 'INVALID_JSON', error: `the body is not valid JSON: ${(error as Error).message}` };
     }
-    if (!Array.isArray(data)) return { ok: false, code: 'INVALID_PAYLOAD', error: 'an application/json body must be an array of trades (or send application/x-ndjson)' };
+    if (!Array.isArray(data))
+      return { ok: false, code: 'INVALID_PAYLOAD', error: 'an application/json body must be an array of trades (or send application/x-ndjson)' };
     return { ok: true, items: data.map((value: unknown, index) => ({ line: index + 1, value })), errors: [] };
   }
   const items: TradeBatchItem[] = [];

@@ -61,7 +61,8 @@ export class PushTradeFeed implements Feed {
 
   push(trades: readonly Trade[]): PushResult {
     const handlers = this.handlers;
-    if (this.current !== 'live' || handlers === undefined) throw new ServiceUnavailableError('engine', `the ${this.name} feed is not running (state ${this.current})`);
+    if (this.current !== 'live' || handlers === undefined)
+      throw new ServiceUnavailableError('engine', `the ${this.name} feed is not running (state ${this.current})`);
     let applied = 0;
     let duplicates = 0;
     for (const trade of trades) {

@@ -21,7 +21,14 @@ describeClosedCandleQueueContract('BullClosedCandleQueue with a CandleWorker', a
   const errors: Error[] = [];
   const store = new MemoryCandleStore();
   const queue = new BullClosedCandleQueue({ connection: server.url, prefix: names.prefix, queueName: names.queueName, onError: (error) => errors.push(error) });
-  const worker = await CandleWorker.start({ connection: server.url, prefix: names.prefix, queueName: names.queueName, store, retentionEveryMs: false, onError: (error) => errors.push(error) });
+  const worker = await CandleWorker.start({
+    connection: server.url,
+    prefix: names.prefix,
+    queueName: names.queueName,
+    store,
+    retentionEveryMs: false,
+    onError: (error) => errors.push(error),
+  });
   return {
     queue,
     store,

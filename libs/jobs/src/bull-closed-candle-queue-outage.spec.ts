@@ -38,7 +38,14 @@ describe('BullClosedCandleQueue across a Redis outage', () => {
     cleanups.push(() => store.close());
     const queue = new BullClosedCandleQueue({ connection: queueServer.url, ...names, maxBuffered, reconnect, onError: (error) => errors.push(error) });
     cleanups.push(() => queue.close());
-    const worker = await CandleWorker.start({ connection: queueServer.url, ...names, store, reconnect, retentionEveryMs: false, onError: (error) => errors.push(error) });
+    const worker = await CandleWorker.start({
+      connection: queueServer.url,
+      ...names,
+      store,
+      reconnect,
+      retentionEveryMs: false,
+      onError: (error) => errors.push(error),
+    });
     cleanups.push(() => worker.close());
     const stored = async (): Promise<number[]> => (await store.range('AAA', 1, { limit: 1000 })).candles.map((c) => (c.time - T0) / 1000);
     return { store, queue, worker, errors, stored };

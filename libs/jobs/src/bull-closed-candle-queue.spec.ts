@@ -27,11 +27,25 @@ describe('BullClosedCandleQueue + CandleWorker', () => {
     const names = uniqueQueue(name);
     const store = await RedisCandleStore.connect({ connection: server.url, keyPrefix: names.keyPrefix });
     cleanups.push(() => store.close());
-    const queue = new BullClosedCandleQueue({ connection: server.url, prefix: names.prefix, queueName: names.queueName, onError: (error) => errors.push(error), ...producer });
+    const queue = new BullClosedCandleQueue({
+      connection: server.url,
+      prefix: names.prefix,
+      queueName: names.queueName,
+      onError: (error) => errors.push(error),
+      ...producer,
+    });
     cleanups.push(() => queue.close());
     let candleWorker: CandleWorker | undefined;
     if (worker !== false) {
-      candleWorker = await CandleWorker.start({ connection: server.url, prefix: names.prefix, queueName: names.queueName, store, retentionEveryMs: false, onError: (error) => errors.push(error), ...worker });
+      candleWorker = await CandleWorker.start({
+        connection: server.url,
+        prefix: names.prefix,
+        queueName: names.queueName,
+        store,
+        retentionEveryMs: false,
+        onError: (error) => errors.push(error),
+        ...worker,
+      });
       cleanups.push(() => candleWorker!.close());
     }
     return { names, store, queue, worker: candleWorker };
@@ -98,7 +112,10 @@ describe('BullClosedCandleQueue + CandleWorker', () => {
     cleanups.push(() => worker.close());
     for (const batch of streamUpdates('AAA', 1, 0, 40)) queue.enqueue(batch);
     await queue.flush();
-    await eventually(async () => (await inner.range('AAA', 1, { limit: 1000 })).candles.length === 40 && worker.stats().failedAttempts === 3, { timeoutMs: 10_000, what: 'stored after retries' });
+    await eventually(async () => (await inner.range('AAA', 1, { limit: 1000 })).candles.length === 40 && worker.stats().failedAttempts === 3, {
+      timeoutMs: 10_000,
+      what: 'stored after retries',
+    });
     const stored = await inner.range('AAA', 1, { limit: 1000 });
     expect(new Set(stored.candles.map((c) => c.time)).size).toBe(40);
     expect(stored.coversFrom).toBe(T0);

@@ -59,7 +59,12 @@ export class BullClosedCandleQueue implements ClosedCandleQueue {
   private readonly buffer: FinalCandle[] = [];
   private readonly maxBatch: number;
   private readonly maxBuffered: number;
-  private readonly jobOptions: { attempts: number; backoff: { type: 'exponential'; delay: number }; removeOnComplete: { count: number }; removeOnFail: { count: number } };
+  private readonly jobOptions: {
+    attempts: number;
+    backoff: { type: 'exponential'; delay: number };
+    removeOnComplete: { count: number };
+    removeOnFail: { count: number };
+  };
   private readonly closeTimeoutMs: number;
   private readonly reconnect: RedisReconnectOptions | undefined;
   private readonly reportError: (error: Error) => void;
@@ -201,12 +206,18 @@ export class BullClosedCandleQueue implements ClosedCandleQueue {
         this.counters.failures += 1;
         this.failedAttempts += 1;
         this.reportError(
-          new Error(`candle queue: adding a job of ${batch.length} finals failed (attempt ${this.failedAttempts}); retrying: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+          new Error(
+            `candle queue: adding a job of ${batch.length} finals failed (attempt ${this.failedAttempts}); retrying: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
         );
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = undefined;
-          this.pump();
-        }, reconnectDelay(this.failedAttempts, this.reconnect));
+        this.retryTimer = setTimeout(
+          () => {
+            this.retryTimer = undefined;
+            this.pump();
+          },
+          reconnectDelay(this.failedAttempts, this.reconnect),
+        );
       },
     );
   }

@@ -15,7 +15,21 @@ export interface CandleJobData {
 export function encodeCandleJob(finals: readonly FinalCandle[]): CandleJobData {
   return {
     v: 1,
-    candles: finals.map(({ instrument, timeframe, candle: c, prev }) => [instrument, timeframe, c.time, c.open, c.high, c.low, c.close, c.volume, c.volumeUsd, c.trades, c.buys, c.sells, prev]),
+    candles: finals.map(({ instrument, timeframe, candle: c, prev }) => [
+      instrument,
+      timeframe,
+      c.time,
+      c.open,
+      c.high,
+      c.low,
+      c.close,
+      c.volume,
+      c.volumeUsd,
+      c.trades,
+      c.buys,
+      c.sells,
+      prev,
+    ]),
   };
 }
 

@@ -23,9 +23,24 @@ describe('CandleWorker killed mid-batch', () => {
     const names = uniqueQueue(uniquePrefix('crash'));
     const LOCK_MS = 1000;
     const lines: string[] = [];
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testing', 'candle-worker-process.ts'), server.url, server.url, names.prefix, names.queueName, names.keyPrefix, '15', String(LOCK_MS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(__dirname, 'testing', 'candle-worker-process.ts'),
+        server.url,
+        server.url,
+        names.prefix,
+        names.queueName,
+        names.keyPrefix,
+        '15',
+        String(LOCK_MS),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
@@ -45,7 +60,10 @@ describe('CandleWorker killed mid-batch', () => {
       await queue.flush();
       queue.enqueue(all.slice(50).flat());
       await queue.flush();
-      await eventually(async () => lines.filter((line) => line.startsWith('wrote')).length >= 10, { timeoutMs: 10_000, what: 'ten candles written by the child' });
+      await eventually(async () => lines.filter((line) => line.startsWith('wrote')).length >= 10, {
+        timeoutMs: 10_000,
+        what: 'ten candles written by the child',
+      });
       child.kill('SIGKILL');
       await exited;
       const writtenBeforeKill = lines.filter((line) => line.startsWith('wrote')).length;
@@ -57,7 +75,10 @@ describe('CandleWorker killed mid-batch', () => {
 
       // The job stays locked to the dead worker until its lock expires, then runs again here.
       worker = await CandleWorker.start({ connection: server.url, ...names, store, retentionEveryMs: false, lockDurationMs: LOCK_MS, stalledIntervalMs: 250 });
-      await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 150, { timeoutMs: 20_000, what: 'all 150 candles stored' });
+      await eventually(async () => (await store.range('AAA', 1, { limit: 1000 })).candles.length === 150, {
+        timeoutMs: 20_000,
+        what: 'all 150 candles stored',
+      });
       const stored = await store.range('AAA', 1, { limit: 1000 });
       expect(stored.candles.map((c) => c.time)).toEqual(all.map((batch) => batch[1]!.candle.time));
       expect(stored.coversFrom).toBe(T0);

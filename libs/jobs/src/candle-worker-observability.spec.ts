@@ -53,13 +53,27 @@ describe('CandleWorker observability: job latency and job counts', () => {
   });
 
   function producer(names: ReturnType<typeof uniqueQueue>, options: Partial<BullClosedCandleQueueOptions> = {}): BullClosedCandleQueue {
-    const queue = new BullClosedCandleQueue({ connection: server.url, prefix: names.prefix, queueName: names.queueName, onError: (error) => errors.push(error), ...options });
+    const queue = new BullClosedCandleQueue({
+      connection: server.url,
+      prefix: names.prefix,
+      queueName: names.queueName,
+      onError: (error) => errors.push(error),
+      ...options,
+    });
     cleanups.push(() => queue.close());
     return queue;
   }
 
   async function worker(names: ReturnType<typeof uniqueQueue>, store: CandleStore, options: Partial<CandleWorkerOptions> = {}): Promise<CandleWorker> {
-    const started = await CandleWorker.start({ connection: server.url, prefix: names.prefix, queueName: names.queueName, store, retentionEveryMs: false, onError: (error) => errors.push(error), ...options });
+    const started = await CandleWorker.start({
+      connection: server.url,
+      prefix: names.prefix,
+      queueName: names.queueName,
+      store,
+      retentionEveryMs: false,
+      onError: (error) => errors.push(error),
+      ...options,
+    });
     cleanups.push(() => started.close());
     return started;
   }
@@ -91,7 +105,10 @@ describe('CandleWorker observability: job latency and job counts', () => {
     const completed: number[] = [];
     const candleWorker = await worker(names, store, { retentionEveryMs: 50, onJobCompleted: (latencyMs) => completed.push(latencyMs) });
     queue.enqueue(streamUpdates('AAA', 60, 0, 1)[0]!);
-    await eventually(async () => candleWorker.stats().jobs === 1 && candleWorker.stats().prunes >= 2, { timeoutMs: 10_000, what: 'the job written after a retry, and retention runs' });
+    await eventually(async () => candleWorker.stats().jobs === 1 && candleWorker.stats().prunes >= 2, {
+      timeoutMs: 10_000,
+      what: 'the job written after a retry, and retention runs',
+    });
     await eventually(async () => completed.length === 1, { timeoutMs: 5000, what: 'the completion reported' });
     expect(candleWorker.stats().failedAttempts).toBe(1);
     expect(completed[0]).toBeGreaterThanOrEqual(400);

@@ -137,11 +137,21 @@ export class CandleWorker {
   static async start(options: CandleWorkerOptions): Promise<CandleWorker> {
     const retentionEveryMs = options.retentionEveryMs ?? 60_000;
     if (retentionEveryMs !== false) {
-      await scheduleCandleRetention({ connection: options.connection, queueName: options.queueName, prefix: options.prefix, everyMs: retentionEveryMs, reconnect: options.reconnect });
+      await scheduleCandleRetention({
+        connection: options.connection,
+        queueName: options.queueName,
+        prefix: options.prefix,
+        everyMs: retentionEveryMs,
+        reconnect: options.reconnect,
+      });
     }
     const worker = new CandleWorker(options);
     // run() resolves only when the worker stops: started, not awaited.
-    worker.worker.run().catch((error: unknown) => worker.reportError(new Error(`candle worker stopped: ${error instanceof Error ? error.message : String(error)}`, { cause: error })));
+    worker.worker
+      .run()
+      .catch((error: unknown) =>
+        worker.reportError(new Error(`candle worker stopped: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
+      );
     try {
       await worker.worker.waitUntilReady();
     } catch (error) {

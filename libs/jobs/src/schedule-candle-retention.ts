@@ -34,7 +34,10 @@ export async function scheduleCandleRetention(options: CandleRetentionScheduleOp
       { name: CANDLE_QUEUE_DEFAULTS.retentionJob, data: {}, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
     );
   } catch (error) {
-    throw new Error(`scheduling candle retention failed: ${error instanceof Error ? error.message : String(error)}${errors.length > 0 ? ` (${errors[0]!.message})` : ''}`, { cause: error });
+    throw new Error(
+      `scheduling candle retention failed: ${error instanceof Error ? error.message : String(error)}${errors.length > 0 ? ` (${errors[0]!.message})` : ''}`,
+      { cause: error },
+    );
   } finally {
     await queue.close();
   }

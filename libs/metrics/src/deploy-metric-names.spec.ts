@@ -82,12 +82,21 @@ describe('every metric name used in deploy/ (dashboard, alert rules, alert tests
     closers.push(() => candleQueue.close());
     const jobsMode = new GatewayMetrics({ roles: ['engine', 'worker'], defaultMetrics: false });
     const store = new MemoryCandleStore();
-    const worker = await CandleWorker.start({ connection: server.url, ...queueNames, store, retentionEveryMs: false, onJobCompleted: (latencyMs) => jobsMode.observer.observeJobLatency(latencyMs) });
+    const worker = await CandleWorker.start({
+      connection: server.url,
+      ...queueNames,
+      store,
+      retentionEveryMs: false,
+      onJobCompleted: (latencyMs) => jobsMode.observer.observeJobLatency(latencyMs),
+    });
     closers.push(() => worker.close());
     jobsMode.track({ candleQueue: () => candleQueue.stats(), candleWorker: () => worker.stats(), jobQueue: () => worker.jobCounts() });
     const [final] = linkedFinals('BTC', 1, [Date.UTC(2025, 0, 1)]);
     candleQueue.enqueue([{ instrument: final!.instrument, timeframe: 1, candle: final!.candle, closed: true }]);
-    await eventually(async () => new Scrape((await jobsMode.render()).body).value('mdg_job_latency_seconds_count') === 1, { timeoutMs: 10_000, what: 'a persist job completed' });
+    await eventually(async () => new Scrape((await jobsMode.render()).body).value('mdg_job_latency_seconds_count') === 1, {
+      timeoutMs: 10_000,
+      what: 'a persist job completed',
+    });
 
     // GC durations have series once a collection happened: make garbage until one did.
     let redisScrape = new Scrape((await redisMode.render()).body);

@@ -63,7 +63,9 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
       expect(scrape.value('mdg_subscriptions', SIO)).toBe(20);
       expect(scrape.value('mdg_socketio_engine_connections')).toBe(1);
       expect(scrape.value('mdg_messages_sent_total', { ...SIO, event: 'initial-prices' })).toBe(1);
-      expect(scrape.value('mdg_sent_bytes_total', { ...SIO, event: 'initial-prices' })).toBe(Buffer.byteLength(`42/api-ws,${JSON.stringify(['initial-prices', initial])}`));
+      expect(scrape.value('mdg_sent_bytes_total', { ...SIO, event: 'initial-prices' })).toBe(
+        Buffer.byteLength(`42/api-ws,${JSON.stringify(['initial-prices', initial])}`),
+      );
 
       expect(await request(client, 'subscribe', { symbols: ['eth', 'btc'] })).toMatchObject({ ok: true });
       expect((await stack.scrape()).value('mdg_subscriptions', SIO)).toBe(2);
@@ -73,7 +75,9 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
       const received = await update;
       scrape = await stack.scrape();
       expect(scrape.value('mdg_messages_sent_total', { ...SIO, event: 'price-update' })).toBe(1);
-      expect(scrape.value('mdg_sent_bytes_total', { ...SIO, event: 'price-update' })).toBe(Buffer.byteLength(`42/api-ws,${JSON.stringify(['price-update', received])}`));
+      expect(scrape.value('mdg_sent_bytes_total', { ...SIO, event: 'price-update' })).toBe(
+        Buffer.byteLength(`42/api-ws,${JSON.stringify(['price-update', received])}`),
+      );
       // A WebSocket client's update went out through one app.publish, not a per-socket loop.
       expect(scrape.value('mdg_socketio_broadcasts_total', { path: 'fast' })).toBeGreaterThanOrEqual(1);
       expect(scrape.value('mdg_socketio_broadcasts_total', { path: 'slow' })).toBe(0);
@@ -102,7 +106,13 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
 
       const scrape = await stack.scrape();
       const refused = (reason: string): number => scrape.value('mdg_connections_refused_total', { ...SIO, reason });
-      expect([refused('connection_limit'), refused('pro_required'), refused('service_unavailable'), refused('auth_failed'), refused('auth_rate_limited')]).toEqual([1, 1, 1, 3, 1]);
+      expect([
+        refused('connection_limit'),
+        refused('pro_required'),
+        refused('service_unavailable'),
+        refused('auth_failed'),
+        refused('auth_rate_limited'),
+      ]).toEqual([1, 1, 1, 3, 1]);
       expect(scrape.value('mdg_connections_accepted_total', SIO)).toBe(2);
       expect(scrape.value('mdg_connection_attempts_total', SIO)).toBe(9);
     });
@@ -152,7 +162,13 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
       await client.next((m) => m.type === 'subscriptionConfirmed', 'the confirmation');
       stack.publishCandle(token, 60, 2);
       await client.next((m) => m.event === 'chart', 'a chart event');
-      for (const bad of ['not json', { timeframe: 60 }, { tokenAddress: token.tokenAddress, timeframe: 7 }, { tokenAddress: 'So11111111111111111111111111111111111111112' }]) client.send(bad);
+      for (const bad of [
+        'not json',
+        { timeframe: 60 },
+        { tokenAddress: token.tokenAddress, timeframe: 7 },
+        { tokenAddress: 'So11111111111111111111111111111111111111112' },
+      ])
+        client.send(bad);
       await client.until(() => client.messages().filter((m) => m.type === 'error').length === 4, 'four errors');
 
       scrape = await stack.scrape();
@@ -185,7 +201,12 @@ describe('GatewayMetrics on a running edge: every edge metric moves when its eve
       outcomes.push(await refusedWith(await stack.createKey('user-2', 'free')));
       stack.connections.failing = false;
       // A missing key is refused before the failed-auth limiter; two wrong keys exhaust it (maxFailures 2).
-      outcomes.push(await refusedWith(undefined), await refusedWith('ci_live_guess-1'), await refusedWith('ci_live_guess-2'), await refusedWith('ci_live_guess-3'));
+      outcomes.push(
+        await refusedWith(undefined),
+        await refusedWith('ci_live_guess-1'),
+        await refusedWith('ci_live_guess-2'),
+        await refusedWith('ci_live_guess-3'),
+      );
       expect(outcomes).toEqual([
         ['CONNECTION_LIMIT', 4429],
         ['SERVICE_UNAVAILABLE', 1013],

@@ -142,7 +142,8 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     sources: PROTOCOL_SOURCES,
     samples: (readings, push) =>
       perProtocolBy(readings, push, 'event', {
-        socketio: (s) => byLabel(SOCKET_IO_EVENTS, s && { 'initial-prices': s.sent['initial-prices'].messages, 'price-update': s.sent['price-update'].messages }),
+        socketio: (s) =>
+          byLabel(SOCKET_IO_EVENTS, s && { 'initial-prices': s.sent['initial-prices'].messages, 'price-update': s.sent['price-update'].messages }),
         chartLive: (s) => byLabel(CHART_LIVE_EVENTS, s && { chart: s.sent.chart.messages, control: s.sent.control.messages }),
       }),
   },
@@ -188,7 +189,8 @@ export const EDGE_METRICS: readonly SampledMetric[] = [
     help: 'Connections closed because they could not keep up (send buffer over its limit, or slow for too long).',
     labelNames: ['protocol'],
     sources: PROTOCOL_SOURCES,
-    samples: (readings, push) => perProtocol(readings, push, { socketio: (s) => s?.connectionsClosed.slow_consumer ?? 0, chartLive: (s) => s?.connectionsClosed.slow_consumer ?? 0 }),
+    samples: (readings, push) =>
+      perProtocol(readings, push, { socketio: (s) => s?.connectionsClosed.slow_consumer ?? 0, chartLive: (s) => s?.connectionsClosed.slow_consumer ?? 0 }),
   },
   {
     type: 'gauge',

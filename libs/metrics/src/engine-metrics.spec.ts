@@ -115,8 +115,23 @@ describe('GatewayMetrics on a running engine: every engine metric moves when its
 
   it('gaps and stale (fenced) envelopes seen by the hub', async () => {
     stack = await GatewayStack.start();
-    const envelope = (seq: number, epoch: number): Envelope => ({ stream: 'price:SOL', epoch, seq, payload: { symbol: 'SOL', price: seq, volume: 1, timestamp: 1, change: 0, changePercent: 0 }, acceptedAt: Date.now(), publishedAt: Date.now() });
-    for (const [seq, epoch] of [[1, 5], [2, 5], [5, 5], [5, 5], [1, 4], [1, 6]] as const) stack.bus.publish(envelope(seq, epoch));
+    const envelope = (seq: number, epoch: number): Envelope => ({
+      stream: 'price:SOL',
+      epoch,
+      seq,
+      payload: { symbol: 'SOL', price: seq, volume: 1, timestamp: 1, change: 0, changePercent: 0 },
+      acceptedAt: Date.now(),
+      publishedAt: Date.now(),
+    });
+    for (const [seq, epoch] of [
+      [1, 5],
+      [2, 5],
+      [5, 5],
+      [5, 5],
+      [1, 4],
+      [1, 6],
+    ] as const)
+      stack.bus.publish(envelope(seq, epoch));
     const scrape = await stack.scrape();
     expect(scrape.value('mdg_stream_gaps_total')).toBe(2); // seq 2 → 5, and the new epoch 6
     expect(scrape.value('mdg_stale_envelopes_total')).toBe(2); // the duplicate 5, and the deposed epoch 4

@@ -103,7 +103,7 @@ const ALLOWED_LABEL_VALUES: Record<string, RegExp> = {
 };
 
 describe('GatewayMetrics', () => {
-  it('keeps its metrics on its own registry: prom-client\'s global one stays empty, and two instances never collide', async () => {
+  it("keeps its metrics on its own registry: prom-client's global one stays empty, and two instances never collide", async () => {
     const first = new GatewayMetrics({ defaultMetrics: false });
     const second = new GatewayMetrics({ defaultMetrics: false });
     first.track(engineSources);
@@ -117,7 +117,14 @@ describe('GatewayMetrics', () => {
   it('includes the Node.js default metrics (event loop lag, heap, GC) unless told not to', async () => {
     // The only instance with default metrics in this file: prom-client cannot remove its GC observer again.
     const withDefaults = await scrape(new GatewayMetrics());
-    for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds', 'process_cpu_seconds_total', 'process_resident_memory_bytes']) {
+    for (const name of [
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+    ]) {
       expect(withDefaults.families()).toContain(name);
     }
     const without = await scrape(new GatewayMetrics({ defaultMetrics: false }));
@@ -129,12 +136,16 @@ describe('GatewayMetrics', () => {
     engineOnly.track(engineSources);
     const engineFamilies = [...(await scrape(engineOnly)).families()];
     expect(engineFamilies.filter((name) => /^mdg_(connection|tick_to_wire|bus_lag|hub_|subscriptions|messages_sent|slow_)/.test(name))).toEqual([]);
-    expect(engineFamilies).toEqual(expect.arrayContaining(['mdg_engine_trades_processed_total', 'mdg_bus_connected', 'mdg_engine_lease_owner', 'mdg_node_role']));
+    expect(engineFamilies).toEqual(
+      expect.arrayContaining(['mdg_engine_trades_processed_total', 'mdg_bus_connected', 'mdg_engine_lease_owner', 'mdg_node_role']),
+    );
 
     const edgeOnly = new GatewayMetrics({ roles: ['edge'], defaultMetrics: false });
     edgeOnly.track({ hub: () => ({ streams: 1, gaps: 0, stale: 0 }), bus: () => ({ connected: true }) });
     const edgeScrape = await scrape(edgeOnly);
-    expect([...edgeScrape.families()].filter((name) => /engine|feed|pipeline|published_total|candle/.test(name) && name !== 'mdg_bus_published_total')).toEqual([]);
+    expect([...edgeScrape.families()].filter((name) => /engine|feed|pipeline|published_total|candle/.test(name) && name !== 'mdg_bus_published_total')).toEqual(
+      [],
+    );
     expect(edgeScrape.value('mdg_node_role', { role: 'edge' })).toBe(1);
     expect(edgeScrape.families()).toContain('mdg_bus_lag_seconds');
     expect(edgeScrape.families()).not.toContain('mdg_tick_to_wire_seconds'); // no protocol tracked
@@ -194,9 +205,44 @@ describe('GatewayMetrics', () => {
   it('mirrors every counter a component keeps into its metric (including those the running-gateway specs cannot provoke)', async () => {
     const metrics = new GatewayMetrics({ defaultMetrics: false });
     metrics.track({
-      feed: () => ({ state: 'live', stats: { emitted: 11, rejected: 12, reconnects: 13, staleReconnects: 14, rotations: 15, duplicates: 16, shutdownNotices: 17, openConnections: 2, switches: 18 } }),
-      chartLive: () => ({ ...emptyChartLiveStats(), incompleteCatchUps: 21, peakBufferedBytes: 22, droppedEnvelopes: 23, errors: { HISTORY_GAP: 24, AUTH_FAILED: 99 }, connectionsClosed: { ...emptyChartLiveStats().connectionsClosed, shutdown: 25 } }),
-      bus: () => ({ connected: false, stats: { published: 31, fenced: 32, conflated: 33, dropped: 34, failed: 35, pending: 36, received: 37, decodeErrors: 38, handlerErrors: 39, disconnects: 40, channels: 41 } }),
+      feed: () => ({
+        state: 'live',
+        stats: {
+          emitted: 11,
+          rejected: 12,
+          reconnects: 13,
+          staleReconnects: 14,
+          rotations: 15,
+          duplicates: 16,
+          shutdownNotices: 17,
+          openConnections: 2,
+          switches: 18,
+        },
+      }),
+      chartLive: () => ({
+        ...emptyChartLiveStats(),
+        incompleteCatchUps: 21,
+        peakBufferedBytes: 22,
+        droppedEnvelopes: 23,
+        errors: { HISTORY_GAP: 24, AUTH_FAILED: 99 },
+        connectionsClosed: { ...emptyChartLiveStats().connectionsClosed, shutdown: 25 },
+      }),
+      bus: () => ({
+        connected: false,
+        stats: {
+          published: 31,
+          fenced: 32,
+          conflated: 33,
+          dropped: 34,
+          failed: 35,
+          pending: 36,
+          received: 37,
+          decodeErrors: 38,
+          handlerErrors: 39,
+          disconnects: 40,
+          channels: 41,
+        },
+      }),
       registry: () => ({ held: 51, renewed: 52, readmitted: 53, lost: 54, renewalFailures: 55, connectionErrors: 56 }),
       keyStore: () => ({ connectionErrors: 61 }),
       engineOwnership: () => ({ owner: true, epoch: 1_775_001_600_123, takeovers: 3 }),

@@ -106,8 +106,13 @@ export class GatewayMetrics {
     const busLagBuckets = options.busLagBuckets ?? BUS_LAG_BUCKETS;
     const jobLatencyBuckets = options.jobLatencyBuckets ?? JOB_LATENCY_BUCKETS;
     this.sourceTimeoutMs = options.sourceTimeoutMs ?? 2000;
-    if (!Number.isSafeInteger(this.sourceTimeoutMs) || this.sourceTimeoutMs < 1) problems.push(`sourceTimeoutMs must be a positive integer of ms, got ${String(this.sourceTimeoutMs)}`);
-    for (const [name, buckets] of [['tickToWireBuckets', tickToWireBuckets], ['busLagBuckets', busLagBuckets], ['jobLatencyBuckets', jobLatencyBuckets]] as const) {
+    if (!Number.isSafeInteger(this.sourceTimeoutMs) || this.sourceTimeoutMs < 1)
+      problems.push(`sourceTimeoutMs must be a positive integer of ms, got ${String(this.sourceTimeoutMs)}`);
+    for (const [name, buckets] of [
+      ['tickToWireBuckets', tickToWireBuckets],
+      ['busLagBuckets', busLagBuckets],
+      ['jobLatencyBuckets', jobLatencyBuckets],
+    ] as const) {
       if (buckets.length === 0 || buckets.some((bound, index) => !(bound > 0) || !Number.isFinite(bound) || (index > 0 && bound <= buckets[index - 1]!))) {
         problems.push(`${name} must be increasing positive finite numbers of seconds`);
       }

@@ -1,4 +1,12 @@
-import { MemoryCandleStore, StoreClosedCandleQueue, type CandleRange, type CandleRangeQuery, type CandleStore, type FinalCandle, type PruneResult } from '@mdg/history';
+import {
+  MemoryCandleStore,
+  StoreClosedCandleQueue,
+  type CandleRange,
+  type CandleRangeQuery,
+  type CandleStore,
+  type FinalCandle,
+  type PruneResult,
+} from '@mdg/history';
 import { BullClosedCandleQueue, CandleWorker, scheduleCandleRetention, type BullClosedCandleQueueOptions, type CandleWorkerOptions } from '@mdg/jobs';
 import { ManualClock, type CandleUpdate } from '@mdg/model';
 import { eventually, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
@@ -80,7 +88,15 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
   }
 
   async function worker(names: { prefix: string; queueName: string }, store: CandleStore, options: Partial<CandleWorkerOptions> = {}): Promise<CandleWorker> {
-    const started = await CandleWorker.start({ connection: server.url, ...names, store, reconnect, retentionEveryMs: false, onError: (error) => errors.push(error), ...options });
+    const started = await CandleWorker.start({
+      connection: server.url,
+      ...names,
+      store,
+      reconnect,
+      retentionEveryMs: false,
+      onError: (error) => errors.push(error),
+      ...options,
+    });
     closers.push(() => started.close());
     return started;
   }
@@ -98,7 +114,8 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
     metrics.track({ candleWorker: () => candleWorker.stats(), jobQueue: () => candleWorker.jobCounts() });
 
     let now = await scrape(metrics);
-    for (const name of ['mdg_jobs_completed_total', 'mdg_candles_persisted_total', 'mdg_job_failures_total', 'mdg_job_latency_seconds_count']) expect([name, now.value(name)]).toEqual([name, 0]);
+    for (const name of ['mdg_jobs_completed_total', 'mdg_candles_persisted_total', 'mdg_job_failures_total', 'mdg_job_latency_seconds_count'])
+      expect([name, now.value(name)]).toEqual([name, 0]);
     expect(now.types.get('mdg_job_latency_seconds')).toBe('histogram');
     expect(now.value('mdg_job_queue_depth', { state: 'waiting' })).toBe(0);
 
@@ -115,7 +132,10 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
     await eventually(async () => (await scrape(metrics)).value('mdg_candles_persisted_total') === 6, { timeoutMs: 10_000, what: 'the backlog written' });
     now = await scrape(metrics);
     expect(now.value('mdg_jobs_completed_total')).toBe(queue.stats().jobs);
-    await eventually(async () => (await scrape(metrics)).value('mdg_job_latency_seconds_count') === queue.stats().jobs, { timeoutMs: 5000, what: 'one latency per job' });
+    await eventually(async () => (await scrape(metrics)).value('mdg_job_latency_seconds_count') === queue.stats().jobs, {
+      timeoutMs: 5000,
+      what: 'one latency per job',
+    });
     now = await scrape(metrics);
     expect(now.value('mdg_job_latency_seconds_sum')).toBeGreaterThan(0);
     expect(now.value('mdg_job_queue_depth', { state: 'waiting' })).toBe(0);
@@ -131,7 +151,10 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
     // A job whose writes fail: retried until its attempts run out, then failed for good.
     store.failing = true;
     queue.enqueue(finals('BBB', 0, 1)[0]!);
-    await eventually(async () => (await scrape(metrics)).value('mdg_job_queue_depth', { state: 'failed' }) === 1, { timeoutMs: 10_000, what: 'the job failed for good' });
+    await eventually(async () => (await scrape(metrics)).value('mdg_job_queue_depth', { state: 'failed' }) === 1, {
+      timeoutMs: 10_000,
+      what: 'the job failed for good',
+    });
     now = await scrape(metrics);
     expect(now.value('mdg_job_failures_total')).toBe(3);
     expect(now.value('mdg_candles_persisted_total')).toBe(6);
@@ -143,7 +166,14 @@ describe('GatewayMetrics of candle persistence: the engine candle queue, the Bul
     const metrics = new GatewayMetrics({ defaultMetrics: false, roles: ['engine'] });
     metrics.track({ candleQueue: () => queue.stats() });
     let now = await scrape(metrics);
-    for (const name of ['mdg_candle_queue_enqueued_total', 'mdg_candle_queue_delivered_total', 'mdg_candle_queue_dropped_total', 'mdg_candle_queue_failures_total', 'mdg_candle_queue_buffered']) expect([name, now.value(name)]).toEqual([name, 0]);
+    for (const name of [
+      'mdg_candle_queue_enqueued_total',
+      'mdg_candle_queue_delivered_total',
+      'mdg_candle_queue_dropped_total',
+      'mdg_candle_queue_failures_total',
+      'mdg_candle_queue_buffered',
+    ])
+      expect([name, now.value(name)]).toEqual([name, 0]);
 
     for (const batch of finals('AAA', 0, 3)) queue.enqueue(batch);
     await queue.flush();

@@ -20,13 +20,36 @@ function candleWorkerCounter(name: string, help: string, field: keyof CandleWork
  */
 export const JOB_METRICS: readonly SampledMetric[] = [
   candleQueueMetric('counter', 'mdg_candle_queue_enqueued_total', 'Final candles the engine handed to its candle queue for persistence.', 'enqueued'),
-  candleQueueMetric('counter', 'mdg_candle_queue_delivered_total', 'Final candles handed on: accepted by Redis as part of a BullMQ job (scale-out), or written to the store (embedded).', 'delivered'),
-  candleQueueMetric('counter', 'mdg_candle_queue_dropped_total', 'Final candles discarded (buffer full while Redis or the store was unreachable, or left over at close): holes in history.', 'dropped'),
+  candleQueueMetric(
+    'counter',
+    'mdg_candle_queue_delivered_total',
+    'Final candles handed on: accepted by Redis as part of a BullMQ job (scale-out), or written to the store (embedded).',
+    'delivered',
+  ),
+  candleQueueMetric(
+    'counter',
+    'mdg_candle_queue_dropped_total',
+    'Final candles discarded (buffer full while Redis or the store was unreachable, or left over at close): holes in history.',
+    'dropped',
+  ),
   candleQueueMetric('counter', 'mdg_candle_queue_failures_total', 'Failed hand-over attempts of the candle queue (each retried with backoff).', 'failures'),
-  candleQueueMetric('gauge', 'mdg_candle_queue_buffered', 'Final candles waiting in the engine memory: Redis or the store is unreachable or slow, or a batch is in flight.', 'buffered'),
+  candleQueueMetric(
+    'gauge',
+    'mdg_candle_queue_buffered',
+    'Final candles waiting in the engine memory: Redis or the store is unreachable or slow, or a batch is in flight.',
+    'buffered',
+  ),
   candleWorkerCounter('mdg_jobs_completed_total', 'Candle persist jobs this worker completed.', 'jobs'),
-  candleWorkerCounter('mdg_job_failures_total', 'Job attempts that failed on this worker (BullMQ retries them with backoff until their attempts run out).', 'failedAttempts'),
-  candleWorkerCounter('mdg_candles_persisted_total', 'Final candles written to the candle store by completed jobs (a retried job counts once per successful run).', 'candles'),
+  candleWorkerCounter(
+    'mdg_job_failures_total',
+    'Job attempts that failed on this worker (BullMQ retries them with backoff until their attempts run out).',
+    'failedAttempts',
+  ),
+  candleWorkerCounter(
+    'mdg_candles_persisted_total',
+    'Final candles written to the candle store by completed jobs (a retried job counts once per successful run).',
+    'candles',
+  ),
   candleWorkerCounter('mdg_retention_runs_total', 'Retention runs this worker completed.', 'prunes'),
   candleWorkerCounter('mdg_retention_pruned_total', 'Candles removed from the store by retention runs.', 'pruned'),
   {

@@ -3,7 +3,15 @@ import type { MarketEngineStats } from '@mdg/engine';
 import type { FeedState, FeedStats } from '@mdg/feeds';
 import type { ClosedCandleQueueStats } from '@mdg/history';
 import type { PipelineStats } from '@mdg/pipeline';
-import type { BusStatsReading, CandleWorkerStatsReading, ChartLiveStatsReading, JobCountsReading, RegistryStatsReading, SocketIoStatsReading, VenueFeedStatsReading } from './stats-readings';
+import type {
+  BusStatsReading,
+  CandleWorkerStatsReading,
+  ChartLiveStatsReading,
+  JobCountsReading,
+  RegistryStatsReading,
+  SocketIoStatsReading,
+  VenueFeedStatsReading,
+} from './stats-readings';
 
 /** The market bus as metrics see it: any bus has a state; the Redis bus also has counters. */
 export interface BusSample {
@@ -86,7 +94,21 @@ export interface MetricSources {
 
 export type MetricSourceName = keyof MetricSources;
 
-export const METRIC_SOURCE_NAMES: readonly MetricSourceName[] = ['socketio', 'chartLive', 'hub', 'engine', 'pipeline', 'bus', 'registry', 'keyStore', 'feed', 'engineOwnership', 'candleQueue', 'candleWorker', 'jobQueue'];
+export const METRIC_SOURCE_NAMES: readonly MetricSourceName[] = [
+  'socketio',
+  'chartLive',
+  'hub',
+  'engine',
+  'pipeline',
+  'bus',
+  'registry',
+  'keyStore',
+  'feed',
+  'engineOwnership',
+  'candleQueue',
+  'candleWorker',
+  'jobQueue',
+];
 
 /** One scrape's reading of every tracked source (undefined: tracked but inactive, or its getter failed). */
 export type SourceSnapshot = {

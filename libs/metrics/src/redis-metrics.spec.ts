@@ -84,7 +84,10 @@ describe('GatewayMetrics over Redis: bus state, bus traffic, connection errors, 
     engineBus.publish({ stream: 'price:ETH', epoch: 1, seq: 1, payload: {}, acceptedAt: now, publishedAt: now });
     await raw.connect();
     await raw.publish(`${keyPrefix}bus:price:BTC`, 'not an envelope');
-    await eventually(async () => (await scrape()).value('mdg_bus_handler_errors_total') === 1 && (await scrape()).value('mdg_bus_decode_errors_total') === 1, { timeoutMs: 5000, what: 'the handler and decode errors' });
+    await eventually(async () => (await scrape()).value('mdg_bus_handler_errors_total') === 1 && (await scrape()).value('mdg_bus_decode_errors_total') === 1, {
+      timeoutMs: 5000,
+      what: 'the handler and decode errors',
+    });
 
     await server.kill();
     await eventually(async () => (await scrape()).value('mdg_bus_connected') === 0, { timeoutMs: 5000, what: 'the bus seen disconnected' });
@@ -94,7 +97,11 @@ describe('GatewayMetrics over Redis: bus state, bus traffic, connection errors, 
     await eventually(
       async () => {
         const during = await scrape();
-        return during.value('mdg_redis_connection_errors_total', { client: 'registry' }) > 0 && during.value('mdg_redis_connection_errors_total', { client: 'keys' }) > 0 && during.value('mdg_connection_lease_renewal_failures_total') > 0;
+        return (
+          during.value('mdg_redis_connection_errors_total', { client: 'registry' }) > 0 &&
+          during.value('mdg_redis_connection_errors_total', { client: 'keys' }) > 0 &&
+          during.value('mdg_connection_lease_renewal_failures_total') > 0
+        );
       },
       { timeoutMs: 5000, what: 'connection errors and failed renewals during the outage' },
     );

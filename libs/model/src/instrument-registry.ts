@@ -33,7 +33,8 @@ export class InstrumentRegistry {
     if (!isSolanaAddress(tokenAddress)) throw new InvalidInstrumentError(`tokenAddress ${JSON.stringify(tokenAddress)} is not a base58 Solana address`);
     if (!isSolanaAddress(quoteToken)) throw new InvalidInstrumentError(`quoteToken ${JSON.stringify(quoteToken)} is not a base58 Solana address`);
     if (!Number.isInteger(decimals) || decimals < 0 || decimals > 18) throw new InvalidInstrumentError(`decimals must be an integer 0..18, got ${decimals}`);
-    if (typeof symbol !== 'string' || !/^[A-Za-z0-9._-]{1,16}$/.test(symbol)) throw new InvalidInstrumentError(`symbol must be 1-16 letters, digits, '.', '_' or '-'`);
+    if (typeof symbol !== 'string' || !/^[A-Za-z0-9._-]{1,16}$/.test(symbol))
+      throw new InvalidInstrumentError(`symbol must be 1-16 letters, digits, '.', '_' or '-'`);
     const existing = this.byId.get(tokenAddress);
     if (existing) {
       if (existing.kind === 'token' && existing.quoteToken === quoteToken && existing.decimals === decimals && existing.symbol === symbol) return existing;

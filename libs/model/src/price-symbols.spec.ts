@@ -3,8 +3,26 @@ import { normalizePriceSymbol, PRICE_SYMBOLS } from './price-symbols';
 describe('price symbols', () => {
   it('are the 20 documented symbols, in the documented order, unique and upper case', () => {
     expect([...PRICE_SYMBOLS]).toEqual([
-      'BTC', 'ETH', 'LTC', 'XRP', 'BCH', 'ADA', 'DOT', 'LINK', 'BNB', 'DOGE',
-      'UNI', 'SOL', 'MATIC', 'AVAX', 'ATOM', 'XLM', 'ALGO', 'VET', 'ICP', 'FIL',
+      'BTC',
+      'ETH',
+      'LTC',
+      'XRP',
+      'BCH',
+      'ADA',
+      'DOT',
+      'LINK',
+      'BNB',
+      'DOGE',
+      'UNI',
+      'SOL',
+      'MATIC',
+      'AVAX',
+      'ATOM',
+      'XLM',
+      'ALGO',
+      'VET',
+      'ICP',
+      'FIL',
     ]);
     expect(new Set(PRICE_SYMBOLS).size).toBe(20);
     for (const symbol of PRICE_SYMBOLS) expect(symbol).toBe(symbol.toUpperCase());

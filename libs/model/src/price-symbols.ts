@@ -1,7 +1,25 @@
 /** The 20 price symbols of PROTOCOL.md section A, in the documented order. */
 export const PRICE_SYMBOLS = [
-  'BTC', 'ETH', 'LTC', 'XRP', 'BCH', 'ADA', 'DOT', 'LINK', 'BNB', 'DOGE',
-  'UNI', 'SOL', 'MATIC', 'AVAX', 'ATOM', 'XLM', 'ALGO', 'VET', 'ICP', 'FIL',
+  'BTC',
+  'ETH',
+  'LTC',
+  'XRP',
+  'BCH',
+  'ADA',
+  'DOT',
+  'LINK',
+  'BNB',
+  'DOGE',
+  'UNI',
+  'SOL',
+  'MATIC',
+  'AVAX',
+  'ATOM',
+  'XLM',
+  'ALGO',
+  'VET',
+  'ICP',
+  'FIL',
 ] as const;
 
 export type PriceSymbol = (typeof PRICE_SYMBOLS)[number];

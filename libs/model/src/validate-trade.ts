@@ -20,7 +20,8 @@ export function validateTrade(input: unknown, registry: InstrumentRegistry, nowM
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidTradeError('trade', 'must be an object');
   const raw = input as Record<string, unknown>;
   const instrument = raw['instrument'];
-  if (typeof instrument !== 'string' || registry.find(instrument) === undefined) throw new InvalidTradeError('instrument', `is not a tracked instrument: ${String(instrument).slice(0, 64)}`);
+  if (typeof instrument !== 'string' || registry.find(instrument) === undefined)
+    throw new InvalidTradeError('instrument', `is not a tracked instrument: ${String(instrument).slice(0, 64)}`);
   const price = raw['price'];
   if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0) throw new InvalidTradeError('price', 'must be a finite number > 0');
   const size = raw['size'];
@@ -33,8 +34,10 @@ export function validateTrade(input: unknown, registry: InstrumentRegistry, nowM
   if (time < EARLIEST_TRADE_TIME_MS) throw new InvalidTradeError('time', 'is before 2009 (seconds instead of milliseconds?)');
   if (time > maxTime) throw new InvalidTradeError('time', `is ${time - nowMs} ms in the future`);
   const tradeId = raw['tradeId'];
-  if (typeof tradeId !== 'string' || tradeId.length === 0 || tradeId.length > MAX_ID_LENGTH) throw new InvalidTradeError('tradeId', `must be a string of 1-${MAX_ID_LENGTH} characters`);
+  if (typeof tradeId !== 'string' || tradeId.length === 0 || tradeId.length > MAX_ID_LENGTH)
+    throw new InvalidTradeError('tradeId', `must be a string of 1-${MAX_ID_LENGTH} characters`);
   const source = raw['source'];
-  if (typeof source !== 'string' || source.length === 0 || source.length > MAX_ID_LENGTH) throw new InvalidTradeError('source', `must be a string of 1-${MAX_ID_LENGTH} characters`);
+  if (typeof source !== 'string' || source.length === 0 || source.length > MAX_ID_LENGTH)
+    throw new InvalidTradeError('source', `must be a string of 1-${MAX_ID_LENGTH} characters`);
   return Object.freeze({ instrument, price, size, side, time, tradeId, source });
 }

@@ -288,7 +288,10 @@ describe('EngineOwnership', () => {
       onDemoted: async (reason) => {
         a.events.push({ kind: 'demoted', reason, at: time.now() });
         await new Promise<void>((resolve) => time.after(500, resolve)); // a slow flush: over two TTLs
-        saved = await store.save(epoch, { candles: [{ instrument: 'BTC', timeframe: 60, finalizedThrough: null, lastFinalClose: null, buckets: [] }], tickers: [] });
+        saved = await store.save(epoch, {
+          candles: [{ instrument: 'BTC', timeframe: 60, finalizedThrough: null, lastFinalClose: null, buckets: [] }],
+          tickers: [],
+        });
       },
     });
     a.ownership.start();

@@ -68,11 +68,13 @@ export class EngineOwnership {
     this.retryIntervalMs = options.retryIntervalMs;
     this.scheduler = options.scheduler ?? systemScheduler;
     const problems: string[] = [];
-    if (!Number.isInteger(this.lease.ttlMs) || this.lease.ttlMs < 2) problems.push(`the lease's ttlMs must be an integer of at least 2, got ${this.lease.ttlMs}`);
+    if (!Number.isInteger(this.lease.ttlMs) || this.lease.ttlMs < 2)
+      problems.push(`the lease's ttlMs must be an integer of at least 2, got ${this.lease.ttlMs}`);
     if (!Number.isInteger(this.renewIntervalMs) || this.renewIntervalMs < 1 || this.renewIntervalMs >= this.lease.ttlMs) {
       problems.push(`renewIntervalMs must be an integer 1..ttlMs-1 (ttlMs ${this.lease.ttlMs}), got ${this.renewIntervalMs}`);
     }
-    if (!Number.isInteger(this.retryIntervalMs) || this.retryIntervalMs < 1) problems.push(`retryIntervalMs must be a positive integer, got ${this.retryIntervalMs}`);
+    if (!Number.isInteger(this.retryIntervalMs) || this.retryIntervalMs < 1)
+      problems.push(`retryIntervalMs must be a positive integer, got ${this.retryIntervalMs}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `EngineOwnership: ${problem}`));
     this.stopSignal = new Promise<'stopped'>((resolve) => {
       this.signalStop = () => resolve('stopped');

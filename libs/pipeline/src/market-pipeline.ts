@@ -165,7 +165,14 @@ export class MarketPipeline {
 
   private send(stream: string, payload: unknown, acceptedAt: number | undefined): void {
     const publishedAt = preciseNow();
-    const envelope: Envelope = { stream, epoch: this.sequencer.epoch, seq: this.sequencer.next(stream), payload, acceptedAt: acceptedAt ?? publishedAt, publishedAt };
+    const envelope: Envelope = {
+      stream,
+      epoch: this.sequencer.epoch,
+      seq: this.sequencer.next(stream),
+      payload,
+      acceptedAt: acceptedAt ?? publishedAt,
+      publishedAt,
+    };
     this.bus.publish(envelope);
   }
 

@@ -28,7 +28,8 @@ export class MemoryEngineLease implements EngineLease {
     this.ownerId = options.ownerId ?? `engine-${randomUUID()}`;
     this.ttlMs = options.ttlMs ?? 3000;
     const problems: string[] = [];
-    if (typeof this.ownerId !== 'string' || this.ownerId.length < 1 || this.ownerId.length > 200) problems.push(`ownerId must be a 1-200 character string, got ${JSON.stringify(this.ownerId)}`);
+    if (typeof this.ownerId !== 'string' || this.ownerId.length < 1 || this.ownerId.length > 200)
+      problems.push(`ownerId must be a 1-200 character string, got ${JSON.stringify(this.ownerId)}`);
     if (!Number.isInteger(this.ttlMs) || this.ttlMs < 1) problems.push(`ttlMs must be a positive integer, got ${this.ttlMs}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `MemoryEngineLease: ${problem}`));
     this.table = options.table ?? new MemoryEngineLeaseTable(options.clock);

@@ -25,9 +25,7 @@ export interface RefusalData {
 }
 
 /** The answer to a `subscribe`/`unsubscribe` sent with an ack callback. */
-export type SymbolsAck =
-  | { ok: true; symbols: PriceSymbol[] }
-  | { ok: false; error: string; code?: 'INVALID_PAYLOAD' | 'UNKNOWN_SYMBOL' | 'RATE_LIMITED' };
+export type SymbolsAck = { ok: true; symbols: PriceSymbol[] } | { ok: false; error: string; code?: 'INVALID_PAYLOAD' | 'UNKNOWN_SYMBOL' | 'RATE_LIMITED' };
 
 /** Server → client events of `/api-ws`. */
 export interface ServerToClientEvents {

@@ -19,7 +19,9 @@ describe('chart-live messages', () => {
   });
 
   it('reproduces the documented confirmation, with the id appended only when given', () => {
-    expect(subscriptionConfirmedMessage('TOKEN_ADDRESS', 60)).toBe('{"type":"subscriptionConfirmed","message":"Subscribed to TOKEN_ADDRESS with 60s timeframe"}');
+    expect(subscriptionConfirmedMessage('TOKEN_ADDRESS', 60)).toBe(
+      '{"type":"subscriptionConfirmed","message":"Subscribed to TOKEN_ADDRESS with 60s timeframe"}',
+    );
     expect(subscriptionConfirmedMessage('T', 300, 'r1')).toBe('{"type":"subscriptionConfirmed","message":"Subscribed to T with 300s timeframe","id":"r1"}');
     expect(subscriptionConfirmedMessage('T', 1, 7)).toBe('{"type":"subscriptionConfirmed","message":"Subscribed to T with 1s timeframe","id":7}');
   });
@@ -31,7 +33,13 @@ describe('chart-live messages', () => {
   });
 
   it('shapes the extension replies', () => {
-    expect(JSON.parse(unsubscribedMessage('T', 5, 3))).toEqual({ type: 'unsubscribed', tokenAddress: 'T', timeframe: 5, message: 'Unsubscribed from T with 5s timeframe', id: 3 });
+    expect(JSON.parse(unsubscribedMessage('T', 5, 3))).toEqual({
+      type: 'unsubscribed',
+      tokenAddress: 'T',
+      timeframe: 5,
+      message: 'Unsubscribed from T with 5s timeframe',
+      id: 3,
+    });
     expect(pongMessage(1234)).toBe('{"type":"pong","time":1234}');
     expect(pongMessage(1234, 'p')).toBe('{"type":"pong","time":1234,"id":"p"}');
   });

@@ -23,5 +23,12 @@ export function encodeHistoryEvent(token: TokenInstrument, timeframe: number, ca
  * `recovered: true` and no `seq` (its place in the stream's seq order is not known here).
  */
 export function encodeRecoveredChartEvent(token: TokenInstrument, timeframe: number, candle: Candle): string {
-  return JSON.stringify({ event: 'chart', tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, timeframe, candle: closedWireCandle(candle), recovered: true });
+  return JSON.stringify({
+    event: 'chart',
+    tokenAddress: token.tokenAddress,
+    quoteToken: token.quoteToken,
+    timeframe,
+    candle: closedWireCandle(candle),
+    recovered: true,
+  });
 }

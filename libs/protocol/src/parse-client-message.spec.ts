@@ -30,7 +30,14 @@ describe('parseClientMessage', () => {
   it('reads the history and since extension fields of a subscription, and refuses bad values with INVALID_HISTORY', () => {
     expect(parse({ tokenAddress: address, history: 10 })).toEqual({ kind: 'subscribe', token, timeframe: 60, history: 10 });
     expect(parse({ tokenAddress: address, timeframe: 1, since: 1746026160000 })).toEqual({ kind: 'subscribe', token, timeframe: 1, since: 1746026160000 });
-    expect(parse({ tokenAddress: address, history: 1000, since: 0, id: 'h' })).toEqual({ kind: 'subscribe', id: 'h', token, timeframe: 60, history: 1000, since: 0 });
+    expect(parse({ tokenAddress: address, history: 1000, since: 0, id: 'h' })).toEqual({
+      kind: 'subscribe',
+      id: 'h',
+      token,
+      timeframe: 60,
+      history: 1000,
+      since: 0,
+    });
     // null is absent (some serializers write undefined as null); unsubscribe ignores both.
     expect(parse({ tokenAddress: address, history: null, since: null })).toEqual({ kind: 'subscribe', token, timeframe: 60 });
     expect(parse({ type: 'unsubscribe', tokenAddress: address, history: 'x' })).toEqual({ kind: 'unsubscribe', token, timeframe: 60 });
@@ -76,7 +83,15 @@ describe('parseClientMessage', () => {
   });
 
   it('answers MISSING_TOKEN when there is no non-empty string tokenAddress', () => {
-    for (const body of [{}, { timeframe: 60 }, { tokenAddress: '' }, { tokenAddress: 42 }, { tokenAddress: null }, { tokenAddress: [address] }, { TokenAddress: address }]) {
+    for (const body of [
+      {},
+      { timeframe: 60 },
+      { tokenAddress: '' },
+      { tokenAddress: 42 },
+      { tokenAddress: null },
+      { tokenAddress: [address] },
+      { TokenAddress: address },
+    ]) {
       const message = parse(body);
       expect(errorCode(message)).toBe('MISSING_TOKEN');
       if (message.kind === 'invalid') expect(message.error.message).toBe('Missing tokenAddress in subscription message');
@@ -87,7 +102,10 @@ describe('parseClientMessage', () => {
 
   it('answers INVALID_TIMEFRAME for a non-number or unsupported timeframe, listing the supported ones', () => {
     for (const timeframe of [0, 2, 59, 61, 60.5, -60, '60', null, true, [60], { s: 60 }, 1e999]) {
-      const message = parseClientMessage(`{"tokenAddress":${JSON.stringify(address)},"timeframe":${typeof timeframe === 'number' && !Number.isFinite(timeframe) ? '1e999' : JSON.stringify(timeframe)}}`, registry);
+      const message = parseClientMessage(
+        `{"tokenAddress":${JSON.stringify(address)},"timeframe":${typeof timeframe === 'number' && !Number.isFinite(timeframe) ? '1e999' : JSON.stringify(timeframe)}}`,
+        registry,
+      );
       expect(errorCode(message)).toBe('INVALID_TIMEFRAME');
       if (message.kind === 'invalid') {
         expect(message.error.message.startsWith('Invalid timeframe value')).toBe(true);

@@ -45,7 +45,11 @@ export function parseClientMessage(text: string, registry: InstrumentRegistry): 
   if (rawId !== undefined) {
     const valid = (typeof rawId === 'string' && rawId.length <= MAX_REQUEST_ID_LENGTH) || (typeof rawId === 'number' && Number.isFinite(rawId));
     // A bad id is not echoed (that is what is wrong with it), but the client is told.
-    if (!valid) return { kind: 'invalid', error: chartLiveErrors.invalidPayload(`id must be a string of at most ${MAX_REQUEST_ID_LENGTH} characters or a finite number`) };
+    if (!valid)
+      return {
+        kind: 'invalid',
+        error: chartLiveErrors.invalidPayload(`id must be a string of at most ${MAX_REQUEST_ID_LENGTH} characters or a finite number`),
+      };
     id = rawId;
   }
   const echo = id === undefined ? {} : { id };

@@ -4,7 +4,15 @@ const payload = { symbol: 'btc', price: 87250.5, volume: 12500000000, timestamp:
 
 describe('toPriceUpdate (the /api-ws MarketUpdate on the wire)', () => {
   it("is PROTOCOL.md's MarketUpdate with the upper-case symbol, plus seq", () => {
-    expect(toPriceUpdate('BTC', payload, 7)).toEqual({ symbol: 'BTC', price: 87250.5, volume: 12500000000, timestamp: 1775001600, change: 1250.3, changePercent: 1.45, seq: 7 });
+    expect(toPriceUpdate('BTC', payload, 7)).toEqual({
+      symbol: 'BTC',
+      price: 87250.5,
+      volume: 12500000000,
+      timestamp: 1775001600,
+      change: 1250.3,
+      changePercent: 1.45,
+      seq: 7,
+    });
   });
 
   it('appends the benchmark stamps t and tp last, only when given', () => {

@@ -17,7 +17,13 @@ describe('connection refusal codes', () => {
   });
 
   it('each have a /ws/chart-live error with the same code', () => {
-    const errors = [chartLiveErrors.invalidApiKey(), chartLiveErrors.authRateLimited(1000), chartLiveErrors.proRequired(), chartLiveErrors.connectionLimit(5), chartLiveErrors.serviceUnavailable('x')];
+    const errors = [
+      chartLiveErrors.invalidApiKey(),
+      chartLiveErrors.authRateLimited(1000),
+      chartLiveErrors.proRequired(),
+      chartLiveErrors.connectionLimit(5),
+      chartLiveErrors.serviceUnavailable('x'),
+    ];
     expect(errors.map((error) => error.code)).toEqual([...REFUSAL_CODES]);
   });
 });

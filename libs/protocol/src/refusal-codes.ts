@@ -5,4 +5,10 @@
  */
 export type RefusalCode = 'AUTH_FAILED' | 'AUTH_RATE_LIMITED' | 'PRO_REQUIRED' | 'CONNECTION_LIMIT' | 'SERVICE_UNAVAILABLE';
 
-export const REFUSAL_CODES: readonly RefusalCode[] = Object.freeze(['AUTH_FAILED', 'AUTH_RATE_LIMITED', 'PRO_REQUIRED', 'CONNECTION_LIMIT', 'SERVICE_UNAVAILABLE']);
+export const REFUSAL_CODES: readonly RefusalCode[] = Object.freeze([
+  'AUTH_FAILED',
+  'AUTH_RATE_LIMITED',
+  'PRO_REQUIRED',
+  'CONNECTION_LIMIT',
+  'SERVICE_UNAVAILABLE',
+]);

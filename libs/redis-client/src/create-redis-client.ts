@@ -26,7 +26,12 @@ export function reconnectDelay(attempt: number, options: RedisReconnectOptions =
  * commands at once while disconnected instead of queueing them without bound (callers
  * decide: buffer, drop or refuse). `overrides` are applied last.
  */
-export function createRedisClient(connection: RedisConnection, name: string, reconnect: RedisReconnectOptions | undefined, overrides: RedisOptions = {}): Redis {
+export function createRedisClient(
+  connection: RedisConnection,
+  name: string,
+  reconnect: RedisReconnectOptions | undefined,
+  overrides: RedisOptions = {},
+): Redis {
   const options: RedisOptions = {
     connectionName: name,
     enableOfflineQueue: false,

@@ -31,7 +31,9 @@ export class IngestConsumerGroup {
   /** Entries never delivered to any consumer, waiting up to blockMs for some. */
   async readNew(): Promise<RawEntry[]> {
     const { client, runner, streamKey, group, consumer, batchSize, blockMs } = this.options;
-    return streamEntries(await runner.send(() => client.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', streamKey, '>'), blockMs));
+    return streamEntries(
+      await runner.send(() => client.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', streamKey, '>'), blockMs),
+    );
   }
 
   /** This consumer's own delivered-but-unacknowledged entries after `cursor` (an entry id, `0` for the first page). */

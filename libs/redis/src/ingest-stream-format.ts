@@ -27,4 +27,3 @@ export function encodeIngestTrade(trade: Trade): string {
   const { instrument, price, size, side, time, tradeId, source } = trade;
   return JSON.stringify({ instrument, price, size, side, time, tradeId, source });
 }
-

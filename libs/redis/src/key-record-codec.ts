@@ -47,7 +47,15 @@ export function decodeKeyRecord(flat: readonly string[], where: string): ApiKeyR
   if (!keyPrefix.startsWith(`ci_${mode}_`)) throw corrupt('keyPrefix does not match mode');
   const createdAt = time(fields.get('createdAt'));
   if (createdAt === undefined) throw corrupt('createdAt must be unix milliseconds');
-  const record: { -readonly [K in keyof ApiKeyRecord]: ApiKeyRecord[K] } = { keyHash, keyPrefix, userId, plan, planActive: planActive === '1', mode, createdAt };
+  const record: { -readonly [K in keyof ApiKeyRecord]: ApiKeyRecord[K] } = {
+    keyHash,
+    keyPrefix,
+    userId,
+    plan,
+    planActive: planActive === '1',
+    mode,
+    createdAt,
+  };
   if (fields.has('revokedAt')) {
     const revokedAt = time(fields.get('revokedAt'));
     if (revokedAt === undefined) throw corrupt('revokedAt must be unix milliseconds');

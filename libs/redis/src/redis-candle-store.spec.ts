@@ -12,7 +12,9 @@ describe('RedisCandleStore', () => {
     await server.stop();
   });
 
-  describeCandleStoreContract('RedisCandleStore', (retention) => RedisCandleStore.connect({ connection: server.url, keyPrefix: uniquePrefix('candles'), retention }));
+  describeCandleStoreContract('RedisCandleStore', (retention) =>
+    RedisCandleStore.connect({ connection: server.url, keyPrefix: uniquePrefix('candles'), retention }),
+  );
 
   const T0 = 1_746_026_160_000;
 
@@ -64,7 +66,14 @@ describe('RedisCandleStore', () => {
       await expect(store.range('AAA', 60, { limit: 1 })).rejects.toMatchObject({ code: 'HISTORY_STORE_ERROR' });
       await own.restart();
       // The client reconnects by itself; writes fail fast until it has.
-      await eventually(() => store.upsert(linkedFinals('AAA', 60, [T0])).then(() => true, () => false), { timeoutMs: 5000, what: 'a write after the restart' });
+      await eventually(
+        () =>
+          store.upsert(linkedFinals('AAA', 60, [T0])).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 5000, what: 'a write after the restart' },
+      );
       expect((await store.range('AAA', 60, { limit: 1 })).candles).toHaveLength(1);
     } finally {
       await store.close();

@@ -1,5 +1,15 @@
 import type { Redis } from 'ioredis';
-import { coverageOf, resolveRetention, retentionCutoff, type CandleRange, type CandleRangeQuery, type CandleStore, type FinalCandle, type PruneResult, type RetentionPolicy } from '@mdg/history';
+import {
+  coverageOf,
+  resolveRetention,
+  retentionCutoff,
+  type CandleRange,
+  type CandleRangeQuery,
+  type CandleStore,
+  type FinalCandle,
+  type PruneResult,
+  type RetentionPolicy,
+} from '@mdg/history';
 import { CandleStoreError, type Candle } from '@mdg/model';
 import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
 import { decodeCandleRecord, encodeCandleRecord } from './candle-record-codec';

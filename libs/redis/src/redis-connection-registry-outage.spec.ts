@@ -26,8 +26,16 @@ describe('RedisConnectionRegistry across faults', () => {
     expect(unhandled).toEqual([]);
   });
 
-  async function node(keyPrefix: string, options: Partial<RedisConnectionRegistryOptions> = {}): Promise<{ registry: RedisConnectionRegistry; lost: ConnectionLease[]; errors: Error[] }> {
-    const registry = await RedisConnectionRegistry.connect({ connection: server.url, keyPrefix, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, ...options });
+  async function node(
+    keyPrefix: string,
+    options: Partial<RedisConnectionRegistryOptions> = {},
+  ): Promise<{ registry: RedisConnectionRegistry; lost: ConnectionLease[]; errors: Error[] }> {
+    const registry = await RedisConnectionRegistry.connect({
+      connection: server.url,
+      keyPrefix,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+      ...options,
+    });
     registries.push(registry);
     const lost: ConnectionLease[] = [];
     const errors: Error[] = [];
@@ -62,11 +70,17 @@ describe('RedisConnectionRegistry across faults', () => {
     expect(holder.errors).toHaveLength(1);
     expect(holder.registry.stats()).toMatchObject({ held: 2, renewalFailures: 1 });
     await server.restart();
-    await eventually(async () => (await other.registry.acquire('user-1', 'api-ws', 2).catch(() => undefined)) !== undefined, { timeoutMs: 5000, what: 'first slot' });
+    await eventually(async () => (await other.registry.acquire('user-1', 'api-ws', 2).catch(() => undefined)) !== undefined, {
+      timeoutMs: 5000,
+      what: 'first slot',
+    });
     expect(await other.registry.acquire('user-1', 'api-ws', 2)).toBeDefined();
     // The holder's own client may still be reconnecting (a renewal then fails as an error, and is
     // retried): once it reaches Redis, it finds both slots taken and reports them lost.
-    await eventually(async () => (await holder.registry.renewHeldLeases()) === 0 && holder.lost.length === 2, { timeoutMs: 5000, what: 'the holder to find its slots taken' });
+    await eventually(async () => (await holder.registry.renewHeldLeases()) === 0 && holder.lost.length === 2, {
+      timeoutMs: 5000,
+      what: 'the holder to find its slots taken',
+    });
     expect(holder.lost).toEqual(leases);
     expect(await other.registry.count('user-1', 'api-ws')).toBe(2);
   });
@@ -75,9 +89,13 @@ describe('RedisConnectionRegistry across faults', () => {
     const prefix = uniquePrefix('kill9');
     const TTL = 1500;
     const observer = await node(prefix, { leaseTtlMs: TTL });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testing', 'registry-node-process.ts'), server.url, prefix, 'user-1', '2', String(TTL)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'testing', 'registry-node-process.ts'), server.url, prefix, 'user-1', '2', String(TTL)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

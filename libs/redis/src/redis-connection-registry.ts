@@ -152,9 +152,13 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     try {
       await this.redis.zrem(this.groupKey(lease.userId, lease.pool), lease.leaseId);
     } catch (error) {
-      throw new ServiceUnavailableError('redis', `releasing a ${lease.pool} slot of ${lease.userId} failed (it expires after ${this.leaseTtlMs} ms): ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ServiceUnavailableError(
+        'redis',
+        `releasing a ${lease.pool} slot of ${lease.userId} failed (it expires after ${this.leaseTtlMs} ms): ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -235,7 +239,13 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
       this.counters.renewalFailures += 1;
       if (!this.failing && !this.closed) {
         this.failing = true;
-        this.report(new ServiceUnavailableError('redis', `renewing ${batch.length} connection lease(s) failed; retrying every ${this.renewIntervalMs} ms: ${(error as Error).message}`, { cause: error }));
+        this.report(
+          new ServiceUnavailableError(
+            'redis',
+            `renewing ${batch.length} connection lease(s) failed; retrying every ${this.renewIntervalMs} ms: ${(error as Error).message}`,
+            { cause: error },
+          ),
+        );
       }
       return 0;
     }
@@ -277,7 +287,13 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
       const failure = results.find(([error]) => error !== null)?.[0];
       if (failure) throw failure;
     } catch (error) {
-      this.report(new ServiceUnavailableError('redis', `releasing ${entries.length} connection lease(s) failed; they expire within ${this.leaseTtlMs} ms: ${(error as Error).message}`, { cause: error }));
+      this.report(
+        new ServiceUnavailableError(
+          'redis',
+          `releasing ${entries.length} connection lease(s) failed; they expire within ${this.leaseTtlMs} ms: ${(error as Error).message}`,
+          { cause: error },
+        ),
+      );
     }
   }
 

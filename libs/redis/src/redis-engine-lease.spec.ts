@@ -29,7 +29,13 @@ afterEach(async () => {
 });
 
 async function lease(keyPrefix: string, ownerId: string, options: Partial<RedisEngineLeaseOptions> = {}): Promise<RedisEngineLease> {
-  const created = await RedisEngineLease.connect({ connection: server.url, keyPrefix, ownerId, reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...options });
+  const created = await RedisEngineLease.connect({
+    connection: server.url,
+    keyPrefix,
+    ownerId,
+    reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    ...options,
+  });
   leases.push(created);
   return created;
 }

@@ -58,7 +58,8 @@ export class RedisEngineLease implements EngineLease {
     this.ttlMs = options.ttlMs ?? 3000;
     const commandTimeoutMs = options.commandTimeoutMs ?? Math.max(1, Math.min(1000, Math.floor(this.ttlMs / 3)));
     const problems: string[] = [];
-    if (typeof this.ownerId !== 'string' || this.ownerId.length < 1 || this.ownerId.length > 200) problems.push(`ownerId must be a 1-200 character string, got ${JSON.stringify(this.ownerId)}`);
+    if (typeof this.ownerId !== 'string' || this.ownerId.length < 1 || this.ownerId.length > 200)
+      problems.push(`ownerId must be a 1-200 character string, got ${JSON.stringify(this.ownerId)}`);
     if (!Number.isInteger(this.ttlMs) || this.ttlMs < 1) problems.push(`ttlMs must be a positive integer, got ${this.ttlMs}`);
     if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) problems.push(`commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisEngineLease: ${problem}`));
@@ -90,7 +91,9 @@ export class RedisEngineLease implements EngineLease {
   }
 
   async tryAcquire(): Promise<number | undefined> {
-    const epoch = await this.call('acquiring the engine lease', () => acquireScript.run(this.redis, [this.leaseKey, this.epochKey], [this.ownerId, this.token, this.ttlMs]));
+    const epoch = await this.call('acquiring the engine lease', () =>
+      acquireScript.run(this.redis, [this.leaseKey, this.epochKey], [this.ownerId, this.token, this.ttlMs]),
+    );
     // Refused: someone else holds it now, so whatever this instance held is gone.
     this.held = epoch === null ? undefined : Number(epoch);
     return this.held;
@@ -109,7 +112,9 @@ export class RedisEngineLease implements EngineLease {
     const epoch = this.held;
     if (epoch === undefined) return;
     this.held = undefined;
-    await this.call(`releasing the engine lease (it expires within ${this.ttlMs} ms anyway)`, () => releaseScript.run(this.redis, [this.leaseKey], [this.token, epoch]));
+    await this.call(`releasing the engine lease (it expires within ${this.ttlMs} ms anyway)`, () =>
+      releaseScript.run(this.redis, [this.leaseKey], [this.token, epoch]),
+    );
   }
 
   async current(): Promise<{ ownerId: string; epoch: number } | undefined> {

@@ -25,7 +25,11 @@ afterEach(async () => {
   if (!server.running) await server.restart();
 });
 
-async function node(keyPrefix: string, ownerId: string, options: Partial<RedisEngineStateStoreOptions> = {}): Promise<{ lease: RedisEngineLease; store: RedisEngineStateStore }> {
+async function node(
+  keyPrefix: string,
+  ownerId: string,
+  options: Partial<RedisEngineStateStoreOptions> = {},
+): Promise<{ lease: RedisEngineLease; store: RedisEngineStateStore }> {
   const lease = await RedisEngineLease.connect({ connection: server.url, keyPrefix, ownerId, ttlMs: 5000 });
   closables.push(lease);
   const store = await RedisEngineStateStore.connect({ connection: server.url, keyPrefix, reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...options });
@@ -61,7 +65,14 @@ describe('RedisEngineStateStore', () => {
     expect(await probe.smembers(`${prefix}engine:tickers`)).toEqual(['BTC']);
     const hash = await probe.hgetall(`${prefix}engine:ticker:BTC`);
     expect(Object.keys(hash).sort()).toEqual(['m:' + M, 'm:' + (M + 1), 'meta']);
-    expect(JSON.parse(hash['meta']!)).toEqual({ symbol: 'BTC', headMinute: M + 1, evictedThrough: M - 1, baselinePrice: null, lastPrice: 2, lastTime: (M + 1) * 60_000 });
+    expect(JSON.parse(hash['meta']!)).toEqual({
+      symbol: 'BTC',
+      headMinute: M + 1,
+      evictedThrough: M - 1,
+      baselinePrice: null,
+      lastPrice: 2,
+      lastTime: (M + 1) * 60_000,
+    });
     expect(JSON.parse(hash['m:' + M]!)).toEqual(slot(M));
     // One more minute evicted (deleted by range, not by a scan of the fields).
     await store.save(epoch, { candles: [], tickers: [ticker('BTC', M + 1, M, [])] });
@@ -74,8 +85,17 @@ describe('RedisEngineStateStore', () => {
     const { lease, store } = await node(prefix, 'engine-a');
     const epoch = (await lease.tryAcquire())!;
     const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}`);
-    const tickers = symbols.map((symbol) => ticker(symbol, M, M - 1440, Array.from({ length: 1440 }, (_, i) => slot(M - 1439 + i))));
-    const candles = symbols.flatMap((instrument) => [1, 5, 60, 300, 3600].map((timeframe) => ({ instrument, timeframe, finalizedThrough: M * 60_000, lastFinalClose: 1, buckets: [] })));
+    const tickers = symbols.map((symbol) =>
+      ticker(
+        symbol,
+        M,
+        M - 1440,
+        Array.from({ length: 1440 }, (_, i) => slot(M - 1439 + i)),
+      ),
+    );
+    const candles = symbols.flatMap((instrument) =>
+      [1, 5, 60, 300, 3600].map((timeframe) => ({ instrument, timeframe, finalizedThrough: M * 60_000, lastFinalClose: 1, buckets: [] })),
+    );
     expect(await store.save(epoch, { candles, tickers })).toBe(true);
     const loaded = sortedCheckpoint(await store.load());
     expect(loaded.candles).toHaveLength(100);
@@ -89,7 +109,9 @@ describe('RedisEngineStateStore', () => {
   it('skips and reports entries it cannot decode instead of failing the takeover', async () => {
     const prefix = uniquePrefix('engine-state-corrupt');
     const corrupt: string[] = [];
-    const { lease, store } = await node(prefix, 'engine-a', { onCorruptEntry: (key, field, problem) => corrupt.push(`${key.slice(prefix.length)} ${field} ${problem}`) });
+    const { lease, store } = await node(prefix, 'engine-a', {
+      onCorruptEntry: (key, field, problem) => corrupt.push(`${key.slice(prefix.length)} ${field} ${problem}`),
+    });
     const epoch = (await lease.tryAcquire())!;
     const series = { instrument: 'BTC', timeframe: 60, finalizedThrough: null, lastFinalClose: null, buckets: [] };
     await store.save(epoch, { candles: [series], tickers: [ticker('BTC', M, null, [slot(M)]), ticker('ETH', M, null, [])] });
@@ -97,7 +119,11 @@ describe('RedisEngineStateStore', () => {
     await probe.hset(`${prefix}engine:ticker:BTC`, `m:${M - 1}`, '{"minute":"x"}');
     await probe.hset(`${prefix}engine:ticker:ETH`, 'meta', '[]');
     expect(await store.load()).toEqual({ candles: [series], tickers: [ticker('BTC', M, null, [slot(M)])] });
-    expect(corrupt.sort()).toEqual([expect.stringMatching(/^engine:candles ETH:60 not JSON/), `engine:ticker:BTC m:${M - 1} not the expected shape`, 'engine:ticker:ETH meta not the expected shape']);
+    expect(corrupt.sort()).toEqual([
+      expect.stringMatching(/^engine:candles ETH:60 not JSON/),
+      `engine:ticker:BTC m:${M - 1} not the expected shape`,
+      'engine:ticker:ETH meta not the expected shape',
+    ]);
   });
 
   it('rejects with SERVICE_UNAVAILABLE while Redis is down; after a restart the empty store refuses the old epoch', async () => {

@@ -105,7 +105,10 @@ export class RedisEngineStateStore implements EngineStateStore {
   async load(): Promise<EngineCheckpoint> {
     try {
       const [seriesHash, symbols] = await exec<[Record<string, string>, string[]]>(this.redis.multi().hgetall(this.candlesKey).smembers(this.tickersKey));
-      const tickerHashes = symbols.length === 0 ? [] : await exec<Record<string, string>[]>(symbols.reduce((multi, symbol) => multi.hgetall(this.tickerKey(symbol)), this.redis.multi()));
+      const tickerHashes =
+        symbols.length === 0
+          ? []
+          : await exec<Record<string, string>[]>(symbols.reduce((multi, symbol) => multi.hgetall(this.tickerKey(symbol)), this.redis.multi()));
       const candles: SeriesState[] = [];
       for (const [field, json] of Object.entries(seriesHash)) {
         const state = this.decode(this.candlesKey, field, json, isSeriesState);

@@ -26,7 +26,10 @@ describe('RedisKeyStore across Redis faults', () => {
     expect(unhandled).toEqual([]);
   });
 
-  async function node(keyPrefix: string, options: Partial<RedisKeyStoreOptions> = {}): Promise<{ store: RedisKeyStore; revoked: ApiKeyRecord[]; errors: KeyStoreError[] }> {
+  async function node(
+    keyPrefix: string,
+    options: Partial<RedisKeyStoreOptions> = {},
+  ): Promise<{ store: RedisKeyStore; revoked: ApiKeyRecord[]; errors: KeyStoreError[] }> {
     const store = await RedisKeyStore.open({ connection: server.url, keyPrefix, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, ...options });
     stores.push(store);
     const revoked: ApiKeyRecord[] = [];

@@ -132,6 +132,8 @@ describe('RedisKeyStore across nodes', () => {
   it('refuses a malformed configuration and reports an unreachable Redis', async () => {
     expect(() => new RedisKeyStore({ connection: server.url, keyPrefix: '' })).toThrow('keyPrefix');
     expect(() => new RedisKeyStore({ connection: server.url, keyPrefix: 'p:', reconcileIntervalMs: -1 })).toThrow('reconcileIntervalMs');
-    await expect(RedisKeyStore.open({ connection: 'redis://127.0.0.1:1', keyPrefix: 'p:', connectTimeoutMs: 200 })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(RedisKeyStore.open({ connection: 'redis://127.0.0.1:1', keyPrefix: 'p:', connectTimeoutMs: 200 })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
   });
 });

@@ -61,7 +61,12 @@ describe('redisKeys', () => {
     expect(keys.bus.channel('price:BTC', false)).toBe('mdg:bus:price:BTC');
     expect(keys.bus.latest('price:BTC', false)).toBe('mdg:latest:price:BTC');
     expect(keys.connections('chart live', 'u:1')).toBe('mdg:conn:chart%20live:u%3A1');
-    expect([keys.apiKeys.version, keys.apiKeys.index, keys.apiKeys.events, keys.apiKeys.record('h')]).toEqual(['mdg:keys:version', 'mdg:keys:index', 'mdg:keys:events', 'mdg:keys:h']);
+    expect([keys.apiKeys.version, keys.apiKeys.index, keys.apiKeys.events, keys.apiKeys.record('h')]).toEqual([
+      'mdg:keys:version',
+      'mdg:keys:index',
+      'mdg:keys:events',
+      'mdg:keys:h',
+    ]);
     expect(keys.apiKeys.record('h').startsWith(keys.apiKeys.recordPrefix)).toBe(true);
     expect([keys.engine.lease, keys.engine.epoch, keys.engine.candles, keys.engine.tickers, keys.engine.ticker('BTC')]).toEqual([
       'mdg:engine:lease',
@@ -73,7 +78,11 @@ describe('redisKeys', () => {
     expect([keys.tokens.registry, keys.tokens.events]).toEqual(['mdg:tokens', 'mdg:tokens:events']);
     expect(keys.ingest.trades).toBe('mdg:ingest:trades');
     expect(keys.ingest.seen('x')).toMatch(/^mdg:ingest:seen:[0-9a-f]{40}$/);
-    expect([keys.candles.streams, keys.candles.records('AAA:60'), keys.candles.floor('AAA:60')]).toEqual(['mdg:candle-streams', 'mdg:candles:{AAA:60}', 'mdg:candle-floor:{AAA:60}']);
+    expect([keys.candles.streams, keys.candles.records('AAA:60'), keys.candles.floor('AAA:60')]).toEqual([
+      'mdg:candle-streams',
+      'mdg:candles:{AAA:60}',
+      'mdg:candle-floor:{AAA:60}',
+    ]);
     expect(keys.bull).toBe('mdg:bull');
   });
 

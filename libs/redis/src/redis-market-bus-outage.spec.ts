@@ -44,7 +44,8 @@ describe('RedisMarketBus across a Redis outage', () => {
   }
 
   const envelope = (stream: string, seq: number): Envelope => ({ stream, epoch: 1, seq, payload: { seq }, acceptedAt: seq, publishedAt: seq });
-  const until = (bus: RedisMarketBus, state: BusState): Promise<void> => eventually(async () => bus.state() === state, { timeoutMs: 10_000, what: `bus ${state}` });
+  const until = (bus: RedisMarketBus, state: BusState): Promise<void> =>
+    eventually(async () => bus.state() === state, { timeoutMs: 10_000, what: `bus ${state}` });
 
   for (const sharded of [false, true]) {
     it(`an edge resubscribes after Redis restarts and receives the engine's next publishes${sharded ? ' (sharded)' : ''}`, async () => {
@@ -98,7 +99,12 @@ describe('RedisMarketBus across a Redis outage', () => {
     await server.restart();
     await until(bus, 'connected');
     await probe.connect();
-    expect(await probe.pubsub('NUMSUB', `${prefix}bus:price:BTC`, `${prefix}bus:price:ETH`)).toEqual([`${prefix}bus:price:BTC`, 0, `${prefix}bus:price:ETH`, 1]);
+    expect(await probe.pubsub('NUMSUB', `${prefix}bus:price:BTC`, `${prefix}bus:price:ETH`)).toEqual([
+      `${prefix}bus:price:BTC`,
+      0,
+      `${prefix}bus:price:ETH`,
+      1,
+    ]);
     await probe.quit();
     bus.publish(envelope('price:ETH', 7));
     await bus.settle();

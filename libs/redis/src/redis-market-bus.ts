@@ -74,7 +74,8 @@ export class RedisMarketBus implements MarketBus {
     const problems: string[] = [];
     if (!Number.isInteger(this.snapshotTtlMs) || this.snapshotTtlMs < 1) problems.push(`snapshotTtlMs must be a positive integer, got ${this.snapshotTtlMs}`);
     if (policy !== 'conflate' && policy !== 'drop') problems.push(`whileDisconnected must be 'conflate' or 'drop', got ${String(policy)}`);
-    if (!Number.isInteger(maxConflatedStreams) || maxConflatedStreams < 0) problems.push(`maxConflatedStreams must be a non-negative integer, got ${maxConflatedStreams}`);
+    if (!Number.isInteger(maxConflatedStreams) || maxConflatedStreams < 0)
+      problems.push(`maxConflatedStreams must be a non-negative integer, got ${maxConflatedStreams}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisMarketBus: ${problem}`));
     this.pending = new ConflationBuffer(policy, maxConflatedStreams);
 
@@ -172,7 +173,12 @@ export class RedisMarketBus implements MarketBus {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         unsubscribe();
-        reject(new ServiceUnavailableError('redis', `the market bus did not connect within ${timeoutMs} ms (publisher ${this.publisher.status}, subscriber ${this.subscriber.status})`));
+        reject(
+          new ServiceUnavailableError(
+            'redis',
+            `the market bus did not connect within ${timeoutMs} ms (publisher ${this.publisher.status}, subscriber ${this.subscriber.status})`,
+          ),
+        );
       }, timeoutMs);
       const unsubscribe = this.onStateChange((state) => {
         if (state === 'connected') {
@@ -259,7 +265,8 @@ export class RedisMarketBus implements MarketBus {
       await publishScript.load(this.publisher);
     } catch (error) {
       // Usually the connection dropped again; the next 'ready' retries. Otherwise Redis refuses scripts.
-      if (generation === this.publisherGeneration && !this.closed) this.report(new MarketBusError('publish', `loading the publish script failed: ${(error as Error).message}`, undefined, { cause: error }), true);
+      if (generation === this.publisherGeneration && !this.closed)
+        this.report(new MarketBusError('publish', `loading the publish script failed: ${(error as Error).message}`, undefined, { cause: error }), true);
       return;
     }
     if (generation !== this.publisherGeneration || this.closed) return;
@@ -281,7 +288,10 @@ export class RedisMarketBus implements MarketBus {
       else if (channels.length > 0) await this.subscriber.subscribe(...channels);
     } catch (error) {
       if (generation !== this.subscriberGeneration || this.closed) return;
-      this.report(new MarketBusError('subscribe', `resubscribing ${channels.length} channel(s) failed: ${(error as Error).message}`, undefined, { cause: error }), true);
+      this.report(
+        new MarketBusError('subscribe', `resubscribing ${channels.length} channel(s) failed: ${(error as Error).message}`, undefined, { cause: error }),
+        true,
+      );
       // Reconnect to try again rather than run half-subscribed while claiming to be connected.
       this.subscriber.disconnect(true);
       return;

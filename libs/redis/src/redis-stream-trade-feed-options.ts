@@ -4,7 +4,6 @@ import type { Clock, InstrumentRegistry } from '@mdg/model';
 import type { TokenRegistry } from '@mdg/tokens';
 import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis-client';
 
-
 export interface RedisStreamTradeFeedOptions {
   connection: RedisConnection;
   /** Start of every key: the stream is `<prefix>ingest:trades`, guards `<prefix>ingest:seen:<sha1>`. */

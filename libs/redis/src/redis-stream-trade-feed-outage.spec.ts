@@ -40,7 +40,11 @@ describe('RedisStreamTradeFeed across crashes and outages', () => {
     expect(unhandled).toEqual([]);
   });
 
-  function consumer(keyPrefix: string, name: string, claimIdleMs: number): { feed: RedisStreamTradeFeed; applied: Trade[]; errors: Error[]; started: Promise<void> } {
+  function consumer(
+    keyPrefix: string,
+    name: string,
+    claimIdleMs: number,
+  ): { feed: RedisStreamTradeFeed; applied: Trade[]; errors: Error[]; started: Promise<void> } {
     const feed = new RedisStreamTradeFeed({
       connection: server.url,
       keyPrefix,
@@ -64,9 +68,23 @@ describe('RedisStreamTradeFeed across crashes and outages', () => {
     const prefix = uniquePrefix('stream-kill9');
     const produced = ingestTestTrades(1500, NOW);
     const tradeIdOf = new Map<string, string>();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testing', 'stream-consumer-process.ts'), server.url, prefix, 'doomed', '20', JSON.stringify(INGEST_TEST_TOKENS), '410'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(__dirname, 'testing', 'stream-consumer-process.ts'),
+        server.url,
+        prefix,
+        'doomed',
+        '20',
+        JSON.stringify(INGEST_TEST_TOKENS),
+        '410',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const closed = new Promise((resolve) => child.once('close', resolve));
     let output = '';
     let errorOutput = '';
@@ -88,14 +106,22 @@ describe('RedisStreamTradeFeed across crashes and outages', () => {
       child.kill('SIGKILL');
       await closed;
       // Commands the process sent before dying still run: wait until Redis dropped its connection.
-      await eventually(async () => !((await admin.call('CLIENT', 'LIST')) as string).includes('name=mdg-ingest-doomed '), { timeoutMs: 5000, what: 'the dead connection gone' });
+      await eventually(async () => !((await admin.call('CLIENT', 'LIST')) as string).includes('name=mdg-ingest-doomed '), {
+        timeoutMs: 5000,
+        what: 'the dead connection gone',
+      });
       const pending = (await admin.call('XPENDING', ingestStreamKey(prefix), GROUP, '-', '+', '10000', 'doomed')) as [string, ...unknown[]][];
       const orphaned = new Set(pending.map(([id]) => tradeIdOf.get(id) ?? id));
 
       const heir = consumer(prefix, 'heir', 300);
       await heir.started;
       await producing;
-      await eventually(async () => childApplied().length + heir.applied.length >= produced.length && Number(((await admin.call('XPENDING', ingestStreamKey(prefix), GROUP)) as unknown[])[0]) === 0, { timeoutMs: 20_000, what: 'every entry applied and acknowledged' });
+      await eventually(
+        async () =>
+          childApplied().length + heir.applied.length >= produced.length &&
+          Number(((await admin.call('XPENDING', ingestStreamKey(prefix), GROUP)) as unknown[])[0]) === 0,
+        { timeoutMs: 20_000, what: 'every entry applied and acknowledged' },
+      );
       await delay(200);
 
       const fromChild = childApplied();
@@ -111,7 +137,12 @@ describe('RedisStreamTradeFeed across crashes and outages', () => {
       expect(new Set(effect).size).toBe(effect.length);
       expect([...effect].sort()).toEqual(produced.map((trade) => trade.tradeId).sort());
       const byId = new Map(produced.map((trade) => [trade.tradeId, trade]));
-      expectSameCandles(new InstrumentRegistry(INGEST_TEST_TOKENS), effect.map((id) => byId.get(id)!), produced, { timeframes: [1, 60], nowMs: NOW });
+      expectSameCandles(
+        new InstrumentRegistry(INGEST_TEST_TOKENS),
+        effect.map((id) => byId.get(id)!),
+        produced,
+        { timeframes: [1, 60], nowMs: NOW },
+      );
       expect(heir.feed.stats().claimed).toBe(orphaned.size);
       expect(heir.errors).toEqual([]);
     } finally {

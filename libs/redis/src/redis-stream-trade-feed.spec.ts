@@ -247,11 +247,14 @@ describe('RedisStreamTradeFeed', () => {
     const watchId = (async () => {
       // After the first kill, learn the id of A's new connection for the second one.
       await eventually(async () => kills === 1, { timeoutMs: 20_000, what: 'the first kill' });
-      await eventually(async () => {
-        const id = await connectionId(a.feed);
-        if (id !== undefined && a.feed.state() === 'live') killId = id;
-        return killId !== undefined;
-      }, { timeoutMs: 5000, what: 'A reconnected' });
+      await eventually(
+        async () => {
+          const id = await connectionId(a.feed);
+          if (id !== undefined && a.feed.state() === 'live') killId = id;
+          return killId !== undefined;
+        },
+        { timeoutMs: 5000, what: 'A reconnected' },
+      );
     })();
 
     const producing = (async () => {
@@ -265,7 +268,10 @@ describe('RedisStreamTradeFeed', () => {
     await abandoned;
     const b = await consume(prefix, { ...common, consumer: 'b', name: 'crash-b' }, (trade) => void applied.push(trade));
     await producing;
-    await eventually(async () => applied.length >= produced.length && (await pendingCount(prefix)) === 0, { timeoutMs: 20_000, what: 'every trade applied and acknowledged' });
+    await eventually(async () => applied.length >= produced.length && (await pendingCount(prefix)) === 0, {
+      timeoutMs: 20_000,
+      what: 'every trade applied and acknowledged',
+    });
     await delay(200);
 
     const ids = applied.map((trade) => trade.tradeId);
@@ -313,7 +319,9 @@ describe('RedisStreamTradeFeed', () => {
 
   it('refuses a malformed configuration', () => {
     const registry = new InstrumentRegistry();
-    expect(() => new RedisStreamTradeFeed({ connection: server.url, keyPrefix: 'p:', registry, batchSize: 0, blockMs: 1, guardTtlMs: -1 })).toThrow(/batchSize.*blockMs.*guardTtlMs/s);
+    expect(() => new RedisStreamTradeFeed({ connection: server.url, keyPrefix: 'p:', registry, batchSize: 0, blockMs: 1, guardTtlMs: -1 })).toThrow(
+      /batchSize.*blockMs.*guardTtlMs/s,
+    );
     expect(() => new RedisStreamTradeFeed({ connection: server.url, keyPrefix: 'has space', registry })).toThrow('keyPrefix');
   });
 
@@ -322,7 +330,23 @@ describe('RedisStreamTradeFeed', () => {
     const [trade] = ingestTestTrades(1, NOW);
     const [id] = await xaddTrades(admin, prefix, [trade!], { maxLen: 1000 });
     const entries = (await admin.xrange(`${prefix}ingest:trades`, '-', '+')) as [string, string[]][];
-    expect(entries).toEqual([[id, ['trade', JSON.stringify({ instrument: PUMPCAT!.tokenAddress, price: trade!.price, size: trade!.size, side: trade!.side, time: trade!.time, tradeId: 't0', source: 'test-dex' })]]]);
+    expect(entries).toEqual([
+      [
+        id,
+        [
+          'trade',
+          JSON.stringify({
+            instrument: PUMPCAT!.tokenAddress,
+            price: trade!.price,
+            size: trade!.size,
+            side: trade!.side,
+            time: trade!.time,
+            tradeId: 't0',
+            source: 'test-dex',
+          }),
+        ],
+      ],
+    ]);
     const clock = new ManualClock(NOW);
     const { applied } = await consume(prefix, { clock });
     await eventually(async () => applied.length === 1, { timeoutMs: 5000, what: 'the trade' });

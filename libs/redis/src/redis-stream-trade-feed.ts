@@ -79,7 +79,18 @@ export class RedisStreamTradeFeed implements Feed {
   private recoverOwn = true;
   private failing = false;
   private finished: Promise<void> = Promise.resolve();
-  private readonly counters = { emitted: 0, rejected: 0, duplicates: 0, acked: 0, claimed: 0, claimRounds: 0, redelivered: 0, handlerErrors: 0, ackFailures: 0, redisFailures: 0 };
+  private readonly counters = {
+    emitted: 0,
+    rejected: 0,
+    duplicates: 0,
+    acked: 0,
+    claimed: 0,
+    claimRounds: 0,
+    redelivered: 0,
+    handlerErrors: 0,
+    ackFailures: 0,
+    redisFailures: 0,
+  };
 
   constructor(options: RedisStreamTradeFeedOptions) {
     assertKeyPrefix(options.keyPrefix, 'RedisStreamTradeFeed');
@@ -123,7 +134,17 @@ export class RedisStreamTradeFeed implements Feed {
     // Every failed reconnection attempt emits an error; failures that matter surface in the loop.
     this.client.on('error', () => undefined);
     this.runner = new RedisCommandRunner(this.client, commandTimeoutMs, CONNECT_WAIT_MS);
-    this.consumerGroup = new IngestConsumerGroup({ client: this.client, runner: this.runner, streamKey: this.streamKey, group: this.group, consumer: this.consumer, batchSize, blockMs, claimIdleMs, startId });
+    this.consumerGroup = new IngestConsumerGroup({
+      client: this.client,
+      runner: this.runner,
+      streamKey: this.streamKey,
+      group: this.group,
+      consumer: this.consumer,
+      batchSize,
+      blockMs,
+      claimIdleMs,
+      startId,
+    });
     this.claims = new ClaimSchedule(options.claimTimer ?? systemIntervalTimer, claimIntervalMs);
   }
 
@@ -177,7 +198,13 @@ export class RedisStreamTradeFeed implements Feed {
           this.recoverOwn = true;
           if (isNoGroup(error)) {
             this.groupReady = false;
-            this.report(new ServiceUnavailableError('redis', `consumer group ${this.group} on ${this.streamKey} vanished (Redis restarted empty, or the key was deleted); recreating it`, { cause: error }));
+            this.report(
+              new ServiceUnavailableError(
+                'redis',
+                `consumer group ${this.group} on ${this.streamKey} vanished (Redis restarted empty, or the key was deleted); recreating it`,
+                { cause: error },
+              ),
+            );
             continue;
           }
           this.current = 'stale';
@@ -290,7 +317,11 @@ export class RedisStreamTradeFeed implements Feed {
     if (ids.length === 0) return;
     try {
       const acked = await this.runner.send(() =>
-        ackScript.run(this.client, [this.streamKey, ...guards.map((candidate) => candidate.guard)], [this.group, this.guardTtlMs, ...guards.map((candidate) => candidate.id), ...ids]),
+        ackScript.run(
+          this.client,
+          [this.streamKey, ...guards.map((candidate) => candidate.guard)],
+          [this.group, this.guardTtlMs, ...guards.map((candidate) => candidate.id), ...ids],
+        ),
       );
       this.counters.acked += Number(acked);
     } catch (error) {

@@ -59,7 +59,8 @@ export class RedisTableSync<E extends Error> {
   constructor(options: RedisTableSyncOptions<E>) {
     const { reconcileIntervalMs, commandTimeoutMs = 2000 } = options;
     const problems: string[] = [];
-    if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 0) problems.push(`reconcileIntervalMs must be a non-negative integer, got ${reconcileIntervalMs}`);
+    if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 0)
+      problems.push(`reconcileIntervalMs must be a non-negative integer, got ${reconcileIntervalMs}`);
     if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) problems.push(`commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `${options.ownerName}: ${problem}`));
     this.owner = options.owner;

@@ -54,7 +54,12 @@ describe('RedisTokenRegistry across nodes', () => {
   it('keeps serving its copy through an outage, reports it once, and catches up afterwards', async () => {
     const outage = await startRedisServer();
     const prefix = uniquePrefix('tokens-outage');
-    const a = await RedisTokenRegistry.open({ connection: outage.url, keyPrefix: prefix, reconcileIntervalMs: 100, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    const a = await RedisTokenRegistry.open({
+      connection: outage.url,
+      keyPrefix: prefix,
+      reconcileIntervalMs: 100,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
     const errors: TokenStoreError[] = [];
     a.onError((error) => errors.push(error));
     try {
@@ -94,6 +99,8 @@ describe('RedisTokenRegistry across nodes', () => {
   it('refuses a malformed configuration and an unreachable Redis', async () => {
     expect(() => new RedisTokenRegistry({ connection: server.url, keyPrefix: '' })).toThrow('keyPrefix');
     expect(() => new RedisTokenRegistry({ connection: server.url, keyPrefix: 'p:', reconcileIntervalMs: -1 })).toThrow('reconcileIntervalMs');
-    await expect(RedisTokenRegistry.open({ connection: 'redis://127.0.0.1:1', keyPrefix: 'p:', connectTimeoutMs: 200 })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(RedisTokenRegistry.open({ connection: 'redis://127.0.0.1:1', keyPrefix: 'p:', connectTimeoutMs: 200 })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
   });
 });

@@ -130,13 +130,16 @@ export class RedisTokenRegistry extends LocalTokenRegistry {
       raw.set(address, text);
       try {
         const token = decodeRegisteredToken(JSON.parse(text), `${this.hashKey} field ${address}`);
-        if (token.tokenAddress !== address) throw new TokenStoreError('corrupt', `${this.hashKey} field ${address} holds the registration of ${token.tokenAddress}`);
+        if (token.tokenAddress !== address)
+          throw new TokenStoreError('corrupt', `${this.hashKey} field ${address} holds the registration of ${token.tokenAddress}`);
         table.set(address, token);
       } catch (error) {
         // A bad entry is skipped (that token is not tracked), the others stay usable.
         if (this.reportedCorrupt.has(`${address}\n${text}`)) continue;
         this.reportedCorrupt.add(`${address}\n${text}`);
-        this.reportError(error instanceof TokenStoreError ? error : new TokenStoreError('corrupt', `${this.hashKey} field ${address} is not JSON`, { cause: error }));
+        this.reportError(
+          error instanceof TokenStoreError ? error : new TokenStoreError('corrupt', `${this.hashKey} field ${address} is not JSON`, { cause: error }),
+        );
       }
     }
     return { table, raw };

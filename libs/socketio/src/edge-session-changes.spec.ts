@@ -84,7 +84,7 @@ describe('SocketIoPriceGateway: revocations, plan changes and rate-limited login
     await eventually(async () => (await registry.count('racer', 'api-ws')) === 0, { what: 'the slot to be released' });
   });
 
-  it('refuses a login blocked only by its address\'s failed attempts with the rate-limit code, then admits it after the pause', async () => {
+  it("refuses a login blocked only by its address's failed attempts with the rate-limit code, then admits it after the pause", async () => {
     const clock = new ManualClock(1_000_000);
     harness = await GatewayHarness.start({ authLimiter: new AuthAttemptLimiter({ clock, maxFailures: 2, windowMs: 60_000 }) });
     const good = await harness.createKey('neighbour');

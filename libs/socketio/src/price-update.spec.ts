@@ -12,7 +12,15 @@ const envelope: Envelope = {
 
 describe('priceUpdateFromEnvelope', () => {
   it('builds the wire update with the upper-case symbol and seq, without timestamps by default', () => {
-    expect(priceUpdateFromEnvelope('BTC', envelope)).toEqual({ symbol: 'BTC', price: 87250.5, volume: 12500000000, timestamp: 1775001600, change: 1250.3, changePercent: 1.45, seq: 7 });
+    expect(priceUpdateFromEnvelope('BTC', envelope)).toEqual({
+      symbol: 'BTC',
+      price: 87250.5,
+      volume: 12500000000,
+      timestamp: 1775001600,
+      change: 1250.3,
+      changePercent: 1.45,
+      seq: 7,
+    });
   });
 
   it('adds t (acceptedAt) and tp (publishedAt) last, on the monotonic clock, with the benchmark stamp', () => {

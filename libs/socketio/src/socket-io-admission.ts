@@ -30,7 +30,9 @@ export class SocketIoAdmission {
   middleware(socket: GatewaySocket, next: (error?: Error) => void): void {
     const task: Promise<void> = this.decide(socket)
       .then((outcome) => this.conclude(socket, next, outcome))
-      .catch((error: unknown) => this.deps.reportError(new Error(`the /api-ws auth middleware failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })))
+      .catch((error: unknown) =>
+        this.deps.reportError(new Error(`the /api-ws auth middleware failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
+      )
       .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }

@@ -27,7 +27,13 @@ describe('resolveSocketIoGatewayOptions', () => {
   it('lists every problem at once', () => {
     let caught: unknown;
     try {
-      resolveSocketIoGatewayOptions({ maxConnectionsPerPlan: { free: 2, pro: -1 }, maxBackpressureBytes: 1000, hardBackpressureBytes: 1000, namespace: 'api-ws', maxSymbolsPerMessage: 1.5 });
+      resolveSocketIoGatewayOptions({
+        maxConnectionsPerPlan: { free: 2, pro: -1 },
+        maxBackpressureBytes: 1000,
+        hardBackpressureBytes: 1000,
+        namespace: 'api-ws',
+        maxSymbolsPerMessage: 1.5,
+      });
     } catch (error) {
       caught = error;
     }

@@ -114,7 +114,8 @@ export function resolveSocketIoGatewayOptions(options: SocketIoGatewayOptions = 
       `hardBackpressureBytes (${resolved.hardBackpressureBytes}) must be below maxBackpressureBytes (${resolved.maxBackpressureBytes}): uWS stops buffering at maxBackpressure`,
     );
   }
-  if (!/^\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(resolved.namespace)) problems.push(`namespace must look like /api-ws, got ${JSON.stringify(resolved.namespace)}`);
+  if (!/^\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(resolved.namespace))
+    problems.push(`namespace must look like /api-ws, got ${JSON.stringify(resolved.namespace)}`);
   if (!/^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/.test(resolved.path)) problems.push(`path must look like /socket.io/, got ${JSON.stringify(resolved.path)}`);
   if (typeof resolved.connectionPool !== 'string' || resolved.connectionPool === '') problems.push('connectionPool must be a non-empty string');
   if (typeof resolved.remoteAddress !== 'function') problems.push('remoteAddress must be a function');

@@ -169,7 +169,10 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
     it('symbols are case-insensitive on input, upper-case on output', async () => {
       harness = await GatewayHarness.start();
       const { client, log } = await connectedClient();
-      expect(await request<SymbolsAck>(client, 'subscribe', { symbols: ['btc', ' Eth ', 'dOgE', 'BTC'] })).toEqual({ ok: true, symbols: ['BTC', 'ETH', 'DOGE'] });
+      expect(await request<SymbolsAck>(client, 'subscribe', { symbols: ['btc', ' Eth ', 'dOgE', 'BTC'] })).toEqual({
+        ok: true,
+        symbols: ['BTC', 'ETH', 'DOGE'],
+      });
       harness.publish('DOGE', { price: 0.5 });
       await log.untilMarker('DOGE', 0.5);
       expect(log.updates[0]).toMatchObject({ symbol: 'DOGE', seq: 1 });
@@ -180,7 +183,14 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       const { log } = await connectedClient();
       const now = Date.now();
       harness.bus.publish({ stream: 'price:BTC', epoch: 1, seq: 1, payload: { symbol: 'BTC', price: 'lots' }, acceptedAt: now, publishedAt: now });
-      harness.bus.publish({ stream: 'price:BTC', epoch: 1, seq: 2, payload: { symbol: 'ETH', price: 1, volume: 1, timestamp: 1, change: 0, changePercent: 0 }, acceptedAt: now, publishedAt: now });
+      harness.bus.publish({
+        stream: 'price:BTC',
+        epoch: 1,
+        seq: 2,
+        payload: { symbol: 'ETH', price: 1, volume: 1, timestamp: 1, change: 0, changePercent: 0 },
+        acceptedAt: now,
+        publishedAt: now,
+      });
       harness.publish('ETH', { price: 99 });
       await log.untilMarker('ETH', 99);
       expect(log.symbols()).toEqual(['ETH']);
@@ -230,8 +240,16 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       client.emit('subscribe');
       client.emit('unsubscribe', 'garbage', 'more');
 
-      expect(await request<SymbolsAck>(client, 'subscribe', { symbols: ['BTC', 'XYZ'] })).toEqual({ ok: false, error: 'Unknown symbol: XYZ', code: 'UNKNOWN_SYMBOL' });
-      expect(await request<SymbolsAck>(client, 'unsubscribe', { symbols: ['abc', 'Def'] })).toEqual({ ok: false, error: 'Unknown symbols: ABC, DEF', code: 'UNKNOWN_SYMBOL' });
+      expect(await request<SymbolsAck>(client, 'subscribe', { symbols: ['BTC', 'XYZ'] })).toEqual({
+        ok: false,
+        error: 'Unknown symbol: XYZ',
+        code: 'UNKNOWN_SYMBOL',
+      });
+      expect(await request<SymbolsAck>(client, 'unsubscribe', { symbols: ['abc', 'Def'] })).toEqual({
+        ok: false,
+        error: 'Unknown symbols: ABC, DEF',
+        code: 'UNKNOWN_SYMBOL',
+      });
 
       const stats = harness.gateway.stats();
       expect(stats.badPayloads).toBe(cases.length * 2 + 3);
@@ -264,5 +282,4 @@ describe('SocketIoPriceGateway (/api-ws on a real uWS app, real socket.io client
       expect(harness.gateway.stats()).toMatchObject({ rateLimited: 2, connectionsClosed: { limit_exceeded: 1 }, connections: 0 });
     });
   });
-
 });

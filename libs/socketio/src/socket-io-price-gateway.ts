@@ -15,7 +15,6 @@ import type { SocketIoGatewayStats } from './socket-io-gateway-stats';
 import { SymbolsMessages } from './symbols-messages';
 import { UwsRoomAdapter, type BroadcastCounters } from './uws-room-adapter';
 
-
 export interface SocketIoPriceGatewayDeps {
   /** The uWS app this gateway adds its routes to; it is never closed by the gateway. */
   app: TemplatedApp;
@@ -90,7 +89,11 @@ export class SocketIoPriceGateway {
     });
     this.latest = new LatestPrices(options.benchStamp);
     this.symbols = new SymbolsMessages(options, (session) => this.closeFlooding(session), this.reportError);
-    this.sweep = new SlowClientSweep(options, () => [...this.sessions.values()].map((session) => session.socket), () => this.admitter.countServerClose('slow_consumer'));
+    this.sweep = new SlowClientSweep(
+      options,
+      () => [...this.sessions.values()].map((session) => session.socket),
+      () => this.admitter.countServerClose('slow_consumer'),
+    );
     const serverOptions: Partial<ServerOptions> = {
       path: options.path,
       serveClient: options.serveClient,

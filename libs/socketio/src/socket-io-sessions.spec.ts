@@ -109,7 +109,8 @@ describe('SocketIoPriceGateway: admission and disconnects (/api-ws on a real uWS
         verify: (apiKey: string) => (storeDown ? Promise.reject(new Error('ECONNREFUSED keys backend')) : store.verify(apiKey)),
       });
       const flakyRegistry: ConnectionRegistry = Object.assign(Object.create(registry) as ConnectionRegistry, {
-        acquire: (userId: string, pool: string, limit: number) => (registryDown ? Promise.reject(new Error('registry timeout')) : registry.acquire(userId, pool, limit)),
+        acquire: (userId: string, pool: string, limit: number) =>
+          registryDown ? Promise.reject(new Error('registry timeout')) : registry.acquire(userId, pool, limit),
       });
       harness = await GatewayHarness.start({ keyStore: flakyStore, connections: flakyRegistry, onError: (error) => errors.push(error) });
       const apiKey = await store.create({ userId: 'user-1', plan: 'pro' }).then((created) => created.apiKey);
@@ -149,7 +150,10 @@ describe('SocketIoPriceGateway: admission and disconnects (/api-ws on a real uWS
       leaving.close();
       await eventually(() => harness.gateway.stats().engineConnections === 0, { what: 'the server to see the client gone' });
       gate.resolve();
-      await eventually(async () => harness.gateway.stats().connectionsOpened === 0 && (await harness.connections.count('user-1', 'api-ws')) === 0 && verifying === 1, { what: 'no slot held' });
+      await eventually(
+        async () => harness.gateway.stats().connectionsOpened === 0 && (await harness.connections.count('user-1', 'api-ws')) === 0 && verifying === 1,
+        { what: 'no slot held' },
+      );
       // Both slots are free: two clients get in.
       await Promise.all([connected(harness.connect(apiKey)), connected(harness.connect(apiKey))]);
       expect(harness.gateway.stats()).toMatchObject({ connectionsOpened: 2, connections: 2, engineConnections: 2 });

@@ -49,7 +49,11 @@ export class SymbolsMessages {
     // Dropped (next() not called); an ack still gets its answer.
     const ack: unknown = event[event.length - 1];
     if (typeof ack === 'function') {
-      const answer: SymbolsAck = { ok: false, error: `Rate limit exceeded: at most ${this.options.inboundMessagesPerSecond} messages per second`, code: 'RATE_LIMITED' };
+      const answer: SymbolsAck = {
+        ok: false,
+        error: `Rate limit exceeded: at most ${this.options.inboundMessagesPerSecond} messages per second`,
+        code: 'RATE_LIMITED',
+      };
       (ack as (answer: SymbolsAck) => void)(answer);
     }
   }

@@ -48,7 +48,8 @@ describe('UwsRoomAdapter', () => {
       const joined = nextEvent(client, 'joined');
       await connected(client);
       await joined;
-      if (transports === undefined && client.io.engine.transport.name !== 'websocket') await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
+      if (transports === undefined && client.io.engine.transport.name !== 'websocket')
+        await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
       return { client, got };
     }
 

@@ -6,7 +6,8 @@ import { InstrumentRegistry, InvalidInstrumentError, TokenStoreError, type Token
  * so whatever a store accepts every node can register.
  */
 export function checkTokenDefinition(input: unknown): TokenDefinition {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TokenStoreError('invalid-argument', 'a token definition must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new TokenStoreError('invalid-argument', 'a token definition must be an object');
   const raw = input as Record<string, unknown>;
   const definition = { tokenAddress: raw['tokenAddress'], quoteToken: raw['quoteToken'], decimals: raw['decimals'], symbol: raw['symbol'] } as TokenDefinition;
   if (typeof definition.tokenAddress !== 'string') throw new TokenStoreError('invalid-argument', 'tokenAddress must be a string');

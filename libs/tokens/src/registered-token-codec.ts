@@ -15,7 +15,8 @@ export function decodeRegisteredToken(raw: unknown, where: string): RegisteredTo
   }
   const record = raw as Record<string, unknown>;
   const registeredAt = record['registeredAt'];
-  if (typeof registeredAt !== 'number' || !Number.isSafeInteger(registeredAt) || registeredAt < 0) throw new TokenStoreError('corrupt', `${where}: registeredAt must be unix milliseconds`);
+  if (typeof registeredAt !== 'number' || !Number.isSafeInteger(registeredAt) || registeredAt < 0)
+    throw new TokenStoreError('corrupt', `${where}: registeredAt must be unix milliseconds`);
   const origin = record['origin'];
   if (origin !== 'manual' && origin !== 'auto') throw new TokenStoreError('corrupt', `${where}: origin must be "manual" or "auto"`);
   return Object.freeze({ ...definition, registeredAt, origin });

@@ -81,7 +81,14 @@ async function list(_args: ParsedArgs, store: TokenRegistry, out: (line: string)
   }
   const rows = [
     ['ADDRESS', 'SYMBOL', 'DECIMALS', 'QUOTE', 'REGISTERED', 'ORIGIN'],
-    ...tokens.map((token) => [token.tokenAddress, token.symbol, String(token.decimals), token.quoteToken, new Date(token.registeredAt).toISOString(), token.origin]),
+    ...tokens.map((token) => [
+      token.tokenAddress,
+      token.symbol,
+      String(token.decimals),
+      token.quoteToken,
+      new Date(token.registeredAt).toISOString(),
+      token.origin,
+    ]),
   ];
   for (const line of formatColumns(rows)) out(line);
   out(`${tokens.length} token(s).`);

@@ -13,13 +13,21 @@ import type { RegisteredToken, TokenRegistry } from './token-registry';
  *
  * Resolves once the stored tokens are registered; the returned function stops following.
  */
-export async function trackRegisteredTokens(store: TokenRegistry, registry: InstrumentRegistry, onError: (error: TokenStoreError) => void): Promise<() => void> {
+export async function trackRegisteredTokens(
+  store: TokenRegistry,
+  registry: InstrumentRegistry,
+  onError: (error: TokenStoreError) => void,
+): Promise<() => void> {
   const register = (token: RegisteredToken): void => {
     try {
       registry.registerToken(token);
     } catch (error) {
       if (!(error instanceof InvalidInstrumentError)) throw error;
-      onError(new TokenStoreError('conflict', `cannot track ${token.tokenAddress} (${token.symbol}) on this node until it restarts: ${error.message}`, { cause: error }));
+      onError(
+        new TokenStoreError('conflict', `cannot track ${token.tokenAddress} (${token.symbol}) on this node until it restarts: ${error.message}`, {
+          cause: error,
+        }),
+      );
     }
   };
   // Subscribe first, then list: a token added in between arrives twice, and registerToken is idempotent.

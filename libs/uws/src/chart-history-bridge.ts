@@ -36,7 +36,9 @@ export class ChartHistoryBridge {
     private readonly id: RequestId | undefined,
     private readonly host: ChartHistoryBridgeHost,
   ) {
-    this.seam = service.open<CandleEnvelope>({ instrument: token.id, timeframe, history: request.history, since: request.since }, (outputs) => this.deliver(outputs));
+    this.seam = service.open<CandleEnvelope>({ instrument: token.id, timeframe, history: request.history, since: request.since }, (outputs) =>
+      this.deliver(outputs),
+    );
   }
 
   push(envelope: CandleEnvelope): void {

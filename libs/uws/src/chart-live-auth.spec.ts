@@ -15,7 +15,6 @@ async function expectRefused(client: TestClient, code: string, closeCode: number
   return error;
 }
 
-
 describe('ChartLiveEndpoint: authentication and connection limits', () => {
   let harness: ChartLiveHarness;
   afterEach(async () => {

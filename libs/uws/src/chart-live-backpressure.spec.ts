@@ -43,7 +43,12 @@ describe('ChartLiveEndpoint: slow consumers', () => {
   });
 
   /** Two subscribers of one stream; returns them and a publisher that keeps `normal` caught up. */
-  async function twoSubscribers(): Promise<{ normal: TestClient; slow: TestClient; publishBatch: (count: number) => Promise<void>; published: Envelope<CandleUpdate>[] }> {
+  async function twoSubscribers(): Promise<{
+    normal: TestClient;
+    slow: TestClient;
+    publishBatch: (count: number) => Promise<void>;
+    published: Envelope<CandleUpdate>[];
+  }> {
     const token = harness.token(0);
     const normal = await harness.connectReady();
     const slow = await harness.connectReady();

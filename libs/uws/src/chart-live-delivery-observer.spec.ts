@@ -35,7 +35,7 @@ describe('ChartLiveEndpoint: delivery observer and sent counters', () => {
     expect(harness.endpoint.stats()).toMatchObject({ connectionsOpened: 2, sent: { chart: { messages: 2, bytes: 2 * Buffer.byteLength(texts[0]!) } } });
   });
 
-  it('splits messages and bytes into chart events and control messages, the late joiner\'s current candle included', async () => {
+  it("splits messages and bytes into chart events and control messages, the late joiner's current candle included", async () => {
     harness = await ChartLiveHarness.start();
     const token = harness.token(0);
     const early = await harness.connectReady();

@@ -3,7 +3,8 @@ import { ChartLiveHarness } from './testing/chart-live-harness';
 import { TestClient } from './testing/test-client';
 import { eventually } from '@mdg/testing';
 
-const CONNECTED_TEXT = '{"type":"connected","message":"Connected to ChartLive WebSocket. Send a JSON object with \\"tokenAddress\\" and optional \\"timeframe\\"."}';
+const CONNECTED_TEXT =
+  '{"type":"connected","message":"Connected to ChartLive WebSocket. Send a JSON object with \\"tokenAddress\\" and optional \\"timeframe\\"."}';
 
 describe('ChartLiveEndpoint: the base protocol and its extensions', () => {
   let harness: ChartLiveHarness;
@@ -28,9 +29,29 @@ describe('ChartLiveEndpoint: the base protocol and its extensions', () => {
     for (const [index, event] of events.entries()) {
       const envelope = published[index]!;
       expect(Object.keys(event)).toEqual(['event', 'tokenAddress', 'quoteToken', 'timeframe', 'candle', 'seq']);
-      expect(Object.keys(event.candle)).toEqual(['time', 'datetime', 'open', 'high', 'low', 'close', 'volume', 'volumeUsd', 'trades', 'buys', 'sells', 'closed']);
-      expect(event).toMatchObject({ event: 'chart', tokenAddress: token.tokenAddress, quoteToken: 'So11111111111111111111111111111111111111112', timeframe: 60, seq: envelope.seq });
-      for (const field of ['time', 'open', 'high', 'low', 'close', 'volume', 'volumeUsd', 'trades', 'buys', 'sells']) expect(typeof event.candle[field]).toBe('number');
+      expect(Object.keys(event.candle)).toEqual([
+        'time',
+        'datetime',
+        'open',
+        'high',
+        'low',
+        'close',
+        'volume',
+        'volumeUsd',
+        'trades',
+        'buys',
+        'sells',
+        'closed',
+      ]);
+      expect(event).toMatchObject({
+        event: 'chart',
+        tokenAddress: token.tokenAddress,
+        quoteToken: 'So11111111111111111111111111111111111111112',
+        timeframe: 60,
+        seq: envelope.seq,
+      });
+      for (const field of ['time', 'open', 'high', 'low', 'close', 'volume', 'volumeUsd', 'trades', 'buys', 'sells'])
+        expect(typeof event.candle[field]).toBe('number');
       expect(event.candle.closed).toBe(envelope.payload.closed);
       expect(event.candle.time % 60_000).toBe(0);
       expect(event.candle.datetime).toBe(new Date(event.candle.time).toISOString());
@@ -242,4 +263,3 @@ describe('ChartLiveEndpoint: the base protocol and its extensions', () => {
     expect((await ws.nextJson()).type).toBe('subscriptionConfirmed');
   });
 });
-

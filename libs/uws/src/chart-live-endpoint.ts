@@ -121,7 +121,9 @@ export class ChartLiveEndpoint {
     this.upgrade = new ChartLiveUpgrade({
       admitter: this.admitter,
       isLive: () => this.state === 'started',
-      createUserData: (admission) => ({ session: new ChartLiveSession(admission, new InboundRateLimiter(options.inboundMessagesPerSecond, options.inboundStrikesToClose)) }),
+      createUserData: (admission) => ({
+        session: new ChartLiveSession(admission, new InboundRateLimiter(options.inboundMessagesPerSecond, options.inboundStrikesToClose)),
+      }),
       discard: ({ session }) => this.forget(session),
       reportError: this.reportError,
     });

@@ -97,7 +97,7 @@ describe.each([
   ['the memory store (embedded)', async (): Promise<HistoryBackend> => memoryHistoryBackend()],
   ['Redis and BullMQ', async (): Promise<HistoryBackend> => redisHistoryBackend(redis.url, uniquePrefix('seeded-history'))],
 ])('a seeded simulated run with %s', (_name, openBackend) => {
-  it('gives bots that reconnect at random points with since exactly the engine\'s final candles, for several timeframes', async () => {
+  it("gives bots that reconnect at random points with since exactly the engine's final candles, for several timeframes", async () => {
     const errors: Error[] = [];
     const backend = await openBackend();
     const harness = await ChartLiveHarness.start({ history: backend.history });
@@ -119,9 +119,18 @@ describe.each([
     });
     const tokens = harness.registry.tokens();
     const bots = [
-      new Bot(harness, await harness.createKey('free', 'bot-a'), [{ token: tokens[0]!, timeframe: 1 }, { token: tokens[1]!, timeframe: 5 }]),
-      new Bot(harness, await harness.createKey('free', 'bot-b'), [{ token: tokens[0]!, timeframe: 15 }, { token: tokens[2]!, timeframe: 1 }]),
-      new Bot(harness, await harness.createKey('free', 'bot-c'), [{ token: tokens[0]!, timeframe: 1 }, { token: tokens[3]!, timeframe: 5 }]),
+      new Bot(harness, await harness.createKey('free', 'bot-a'), [
+        { token: tokens[0]!, timeframe: 1 },
+        { token: tokens[1]!, timeframe: 5 },
+      ]),
+      new Bot(harness, await harness.createKey('free', 'bot-b'), [
+        { token: tokens[0]!, timeframe: 15 },
+        { token: tokens[2]!, timeframe: 1 },
+      ]),
+      new Bot(harness, await harness.createKey('free', 'bot-c'), [
+        { token: tokens[0]!, timeframe: 1 },
+        { token: tokens[3]!, timeframe: 5 },
+      ]),
     ];
     try {
       for (const bot of bots) await bot.connect();
@@ -155,7 +164,10 @@ describe.each([
       for (const bot of bots) {
         for (const ref of bot.streams) {
           const expected = reference.get(keyOf(ref.token.tokenAddress, ref.timeframe)) ?? [];
-          await eventually(() => bot.lastTime(ref) === expected.at(-1)?.time, { what: `${ref.token.symbol} ${ref.timeframe}s at its last final`, timeoutMs: 20_000 });
+          await eventually(() => bot.lastTime(ref) === expected.at(-1)?.time, {
+            what: `${ref.token.symbol} ${ref.timeframe}s at its last final`,
+            timeoutMs: 20_000,
+          });
         }
       }
 

@@ -161,7 +161,12 @@ describe.each(backends)('chart-live history and since, with %s', (_name, openBac
     await start();
     const ws = await client();
     ws.send({ tokenAddress: token.tokenAddress, history: 1001, id: 1 });
-    expect(await ws.nextJson()).toEqual({ type: 'error', code: 'INVALID_HISTORY', message: 'Invalid history value: 1001; history must be an integer from 1 to 1000', id: 1 });
+    expect(await ws.nextJson()).toEqual({
+      type: 'error',
+      code: 'INVALID_HISTORY',
+      message: 'Invalid history value: 1001; history must be an integer from 1 to 1000',
+      id: 1,
+    });
     ws.send({ tokenAddress: token.tokenAddress, since: 'yesterday' });
     expect(await ws.nextJson()).toMatchObject({ type: 'error', code: 'INVALID_HISTORY' });
     expect(harness.endpoint.stats().subscriptions).toBe(0);
@@ -189,7 +194,10 @@ describe.each(backends)('chart-live history and since, with %s', (_name, openBac
       if (step % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 3));
     }
     const last = published.at(-1)!;
-    await eventually(() => clients.every((one) => finalsOf(one, token.tokenAddress, 1).at(-1) === last), { what: 'every client at the last final', timeoutMs: 15_000 });
+    await eventually(() => clients.every((one) => finalsOf(one, token.tokenAddress, 1).at(-1) === last), {
+      what: 'every client at the last final',
+      timeoutMs: 15_000,
+    });
     for (const one of clients) {
       const finals = finalsOf(one, token.tokenAddress, 1);
       const from = published.indexOf(finals[0]!);
@@ -226,7 +234,9 @@ describe('chart-live history seam edge cases (memory store)', () => {
     expect((await ws.nextJson()).candles).toHaveLength(3);
     const gap = await ws.nextJson();
     expect(gap).toMatchObject({ type: 'error', code: 'HISTORY_GAP', id: 'g' });
-    expect(gap.message).toMatch(/^History gap: final 1s candles of .* after .* and before .* could not be recovered and may be missing; resubscribe with "since" to check$/);
+    expect(gap.message).toMatch(
+      /^History gap: final 1s candles of .* after .* and before .* could not be recovered and may be missing; resubscribe with "since" to check$/,
+    );
     expect(await ws.nextJson()).toMatchObject({ event: 'chart', seq: anchor.seq });
     // Settled: later envelopes come through the topic, once each.
     const next = harness.publish(token, 1);
@@ -263,13 +273,17 @@ describe('chart-live history seam edge cases (memory store)', () => {
 });
 
 describe('chart-live history with a lower cap', () => {
-  it('refuses a history count above the service\'s maxHistory before subscribing', async () => {
+  it("refuses a history count above the service's maxHistory before subscribing", async () => {
     const backend = memoryHistoryBackend({ history: { maxHistory: 50 } });
     const harness = await ChartLiveHarness.start({ history: backend.history });
     try {
       const ws = await harness.connectReady();
       ws.send({ tokenAddress: harness.token(0).tokenAddress, history: 51 });
-      expect(await ws.nextJson()).toMatchObject({ type: 'error', code: 'INVALID_HISTORY', message: 'Invalid history value: 51; history must be an integer from 1 to 50' });
+      expect(await ws.nextJson()).toMatchObject({
+        type: 'error',
+        code: 'INVALID_HISTORY',
+        message: 'Invalid history value: 51; history must be an integer from 1 to 50',
+      });
       expect(harness.endpoint.stats().subscriptions).toBe(0);
     } finally {
       await harness.close();

@@ -60,7 +60,12 @@ describe('ChartLiveEndpoint: per-connection limits', () => {
     for (let i = 0; i < 50; i++) expect((await ws.nextJson()).type).toBe('subscriptionConfirmed');
     ws.send({ ...streams[50], id: 51 });
     const error = await ws.nextJson();
-    expect(error).toEqual({ type: 'error', message: 'Too many subscriptions: at most 50 per connection; unsubscribe from one first', code: 'TOO_MANY_SUBSCRIPTIONS', id: 51 });
+    expect(error).toEqual({
+      type: 'error',
+      message: 'Too many subscriptions: at most 50 per connection; unsubscribe from one first',
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      id: 51,
+    });
     // Re-subscribing an existing stream is still fine at the limit.
     ws.send(streams[0]);
     expect((await ws.nextJson()).type).toBe('subscriptionConfirmed');
@@ -76,7 +81,11 @@ describe('ChartLiveEndpoint: per-connection limits', () => {
     harness = await ChartLiveHarness.start();
     const ws = await harness.connectReady();
     ws.send({ tokenAddress: harness.token(0).tokenAddress, padding: 'x'.repeat(5 * 1024) });
-    expect(await ws.nextJson()).toEqual({ type: 'error', message: 'Message too large: at most 4096 bytes; this message was ignored', code: 'MESSAGE_TOO_LARGE' });
+    expect(await ws.nextJson()).toEqual({
+      type: 'error',
+      message: 'Message too large: at most 4096 bytes; this message was ignored',
+      code: 'MESSAGE_TOO_LARGE',
+    });
     ws.send({ tokenAddress: harness.token(0).tokenAddress });
     expect((await ws.nextJson()).type).toBe('subscriptionConfirmed');
     expect(ws.isClosed).toBe(false);

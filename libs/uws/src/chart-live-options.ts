@@ -94,11 +94,13 @@ export function resolveChartLiveOptions(options: ChartLiveOptions = {}): Resolve
   positiveInteger('slowConsumerTimeoutMs', resolved.slowConsumerTimeoutMs);
   positiveInteger('slowCheckIntervalMs', resolved.slowCheckIntervalMs);
   positiveInteger('finalsKeptPerStream', resolved.finalsKeptPerStream);
-  if (resolved.maxPayloadLength < resolved.maxMessageBytes) problems.push('maxPayloadLength must be ≥ maxMessageBytes (else oversized messages close the connection instead of getting MESSAGE_TOO_LARGE)');
+  if (resolved.maxPayloadLength < resolved.maxMessageBytes)
+    problems.push('maxPayloadLength must be ≥ maxMessageBytes (else oversized messages close the connection instead of getting MESSAGE_TOO_LARGE)');
   if (resolved.hardBackpressureBytes <= resolved.softBackpressureBytes) problems.push('hardBackpressureBytes must be greater than softBackpressureBytes');
   const idle = resolved.idleTimeoutSeconds;
   // uWS aborts the whole process (not a catchable throw) on an idleTimeout outside these bounds.
-  if (!Number.isInteger(idle) || (idle !== 0 && (idle < 8 || idle > 960))) problems.push(`idleTimeoutSeconds must be 0 or an integer 8..960, got ${String(idle)}`);
+  if (!Number.isInteger(idle) || (idle !== 0 && (idle < 8 || idle > 960)))
+    problems.push(`idleTimeoutSeconds must be 0 or an integer 8..960, got ${String(idle)}`);
   if (typeof resolved.clock?.now !== 'function') problems.push('clock must have a now() method');
   if (typeof resolved.timer?.every !== 'function') problems.push('timer must have an every() method');
   if (typeof resolved.benchStamp !== 'boolean') problems.push(`benchStamp must be a boolean, got ${String(resolved.benchStamp)}`);

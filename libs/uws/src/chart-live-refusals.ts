@@ -17,7 +17,9 @@ export function refusalOnChartLive(refusal: Refusal): { error: ChartLiveError; c
     case 'SERVICE_UNAVAILABLE':
       if (refusal.cause === 'shutting_down') return { error: chartLiveErrors.shuttingDown(), closeCode: CLOSE_CODES.SERVER_SHUTDOWN };
       return {
-        error: chartLiveErrors.serviceUnavailable(refusal.cause === 'key_store' ? 'the API key could not be checked' : 'the connection could not be registered'),
+        error: chartLiveErrors.serviceUnavailable(
+          refusal.cause === 'key_store' ? 'the API key could not be checked' : 'the connection could not be registered',
+        ),
         closeCode: CLOSE_CODES.TRY_AGAIN_LATER,
       };
   }

@@ -97,7 +97,13 @@ export class ChartLiveSubscriptions {
    * stream's envelopes (the current one first) until its seam settles, then puts the session on
    * the topic. See ChartHistoryBridge and HistorySeam.
    */
-  private openHistory(history: HistoryService, session: ChartLiveSession, stream: ChartStream<ChartLiveSession>, request: SubscriptionExtras, id: RequestId | undefined): void {
+  private openHistory(
+    history: HistoryService,
+    session: ChartLiveSession,
+    stream: ChartStream<ChartLiveSession>,
+    request: SubscriptionExtras,
+    id: RequestId | undefined,
+  ): void {
     const { sender, streams } = this.deps;
     const bridge = new ChartHistoryBridge(history, stream.token, stream.timeframe, request, id, {
       sendChart: (data) => sender.send(session, data, 'chart'),
@@ -126,7 +132,11 @@ export class ChartLiveSubscriptions {
     this.deps.hub
       .latest([stream.stream])
       .then(([envelope]) => this.deliverSnapshot(stream, envelope))
-      .catch((error: unknown) => this.deps.reportError(new Error(`latest state of ${stream.stream} unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error })))
+      .catch((error: unknown) =>
+        this.deps.reportError(
+          new Error(`latest state of ${stream.stream} unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        ),
+      )
       .finally(() => {
         stream.fetchingSnapshot = false;
         stream.awaitingSnapshot.clear();

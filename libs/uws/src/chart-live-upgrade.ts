@@ -61,7 +61,9 @@ export class ChartLiveUpgrade {
     const task: Promise<void> = this.deps.admitter
       .admit(request.apiKey, request.address)
       .then((outcome) => this.complete(res, request, outcome.ok ? outcome : { ok: false, ...refusalOnChartLive(outcome.refusal) }, context))
-      .catch((error: unknown) => this.deps.reportError(new Error(`upgrade failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })))
+      .catch((error: unknown) =>
+        this.deps.reportError(new Error(`upgrade failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
+      )
       .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }

@@ -9,7 +9,12 @@ function env(seq: number, closed = false, epoch = 1): Envelope<CandleUpdate> {
     stream: 'candle:T:1',
     epoch,
     seq,
-    payload: { instrument: 'T', timeframe: 1, candle: { time: seq * 1000, open: 1, high: 1, low: 1, close: 1, volume: 1, volumeUsd: 1, trades: 1, buys: 1, sells: 0 }, closed },
+    payload: {
+      instrument: 'T',
+      timeframe: 1,
+      candle: { time: seq * 1000, open: 1, high: 1, low: 1, close: 1, volume: 1, volumeUsd: 1, trades: 1, buys: 1, sells: 0 },
+      closed,
+    },
     acceptedAt: 0,
     publishedAt: 0,
   };

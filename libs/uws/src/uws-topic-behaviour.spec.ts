@@ -18,7 +18,9 @@ describe('uWS topics (behaviour the endpoint relies on)', () => {
         if (holdAnchor) ws.subscribe('anchor');
       },
     });
-    const listenSocket = await new Promise<unknown>((resolve, reject) => app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(socket) : reject(new Error('no listen')))));
+    const listenSocket = await new Promise<unknown>((resolve, reject) =>
+      app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(socket) : reject(new Error('no listen')))),
+    );
     const client = await TestClient.open(`ws://127.0.0.1:${us_socket_local_port(listenSocket as never)}/x`);
     await new Promise((resolve) => setTimeout(resolve, 20)); // open has run on the server
     app.publish('stream', 'queued', false);

@@ -42,7 +42,9 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     expect(started.state()).toBe('stale');
     await eventually(() => fake.subscribedConnections(['btcusdt@trade', 'ethusdt@trade', 'polusdt@trade']).length === 1, { what: 'subscription' });
     expect(fake.connections[0]!.path).toBe('/stream');
-    expect(fake.requests).toEqual([{ connection: 1, at: expect.any(Number), method: 'SUBSCRIBE', params: ['btcusdt@trade', 'ethusdt@trade', 'polusdt@trade'], id: 1 }]);
+    expect(fake.requests).toEqual([
+      { connection: 1, at: expect.any(Number), method: 'SUBSCRIBE', params: ['btcusdt@trade', 'ethusdt@trade', 'polusdt@trade'], id: 1 },
+    ]);
     await eventually(() => started.state() === 'live', { what: 'live state' });
 
     const btc = fake.emitTrade('BTCUSDT', { p: '64123.45000000', q: '0.01500000', m: true });
@@ -54,7 +56,16 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     ]);
     expect(Object.isFrozen(collector.trades[0])).toBe(true);
     expect(started.instruments()).toEqual(['BTC', 'ETH', 'MATIC']);
-    expect(started.stats()).toEqual({ emitted: 2, rejected: 0, reconnects: 0, staleReconnects: 0, rotations: 0, duplicates: 0, shutdownNotices: 0, openConnections: 1 });
+    expect(started.stats()).toEqual({
+      emitted: 2,
+      rejected: 0,
+      reconnects: 0,
+      staleReconnects: 0,
+      rotations: 0,
+      duplicates: 0,
+      shutdownNotices: 0,
+      openConnections: 1,
+    });
     expect(collector.errors).toEqual([]);
     expect(collector.events.map((event) => event.type)).toEqual(['connecting', 'open', 'subscribed', 'live']);
   });
@@ -128,8 +139,12 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     const started = await startFeed(collector);
     await eventually(() => fake.subscribedConnections(BTC_ETH).length === 1, { what: 'subscription' });
     fake.sendRaw('this is not json');
-    fake.sendRaw(JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: Date.now(), s: 'BTCUSDT', t: 1, p: 'abc', q: '1', T: Date.now(), m: true, M: true } }));
-    fake.sendRaw(JSON.stringify({ stream: 'dogeeur@trade', data: { e: 'trade', E: Date.now(), s: 'DOGEEUR', t: 1, p: '0.1', q: '1', T: Date.now(), m: true, M: true } }));
+    fake.sendRaw(
+      JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: Date.now(), s: 'BTCUSDT', t: 1, p: 'abc', q: '1', T: Date.now(), m: true, M: true } }),
+    );
+    fake.sendRaw(
+      JSON.stringify({ stream: 'dogeeur@trade', data: { e: 'trade', E: Date.now(), s: 'DOGEEUR', t: 1, p: '0.1', q: '1', T: Date.now(), m: true, M: true } }),
+    );
     fake.connections[0]!.socket.send(Buffer.from([0xde, 0xad]), { binary: true });
     const good = fake.emitTrade('ETHUSDT');
     await eventually(() => collector.trades.length === 1, { what: 'the good trade' });
@@ -178,7 +193,10 @@ describe('BinanceTradeFeed on a fake Binance', () => {
     const collector = new FeedCollector();
     // Six one-stream subscribes at 4 per window: the last two go out a window after the first four.
     const started = await startFeed(collector, { symbols, streamsPerSubscribe: 1, rotateAfterMs: 300, rotationOverlapMs: 100, staleAfterMs: 5000 });
-    await eventually(() => fake.subscribedConnections(markets.map((market) => `${market.toLowerCase()}@trade`)).length === 1, { what: 'initial subscription', timeoutMs: 10_000 });
+    await eventually(() => fake.subscribedConnections(markets.map((market) => `${market.toLowerCase()}@trade`)).length === 1, {
+      what: 'initial subscription',
+      timeoutMs: 10_000,
+    });
     stopEmitter = steadyEmitter(3, (i) => fake.emitTrade(markets[i % markets.length]!));
     await eventually(() => started.stats().rotations >= 1, { what: 'a rotation', timeoutMs: 15_000 });
     stopEmitter();
@@ -259,7 +277,9 @@ describe('BinanceTradeFeed on a fake Binance', () => {
   });
 
   it('validates its options up front, listing every problem', () => {
-    expect(() => new BinanceTradeFeed({ registry, url: 'http://example.com', staleAfterMs: 1, rotateAfterMs: 10, rotationOverlapMs: 20, symbols: ['BTC', 'NOPE'] })).toThrow(InvalidConfigError);
+    expect(
+      () => new BinanceTradeFeed({ registry, url: 'http://example.com', staleAfterMs: 1, rotateAfterMs: 10, rotationOverlapMs: 20, symbols: ['BTC', 'NOPE'] }),
+    ).toThrow(InvalidConfigError);
     try {
       new BinanceTradeFeed({ registry, url: 'http://example.com', staleAfterMs: 1, rotateAfterMs: 10, rotationOverlapMs: 20, symbols: ['BTC', 'NOPE'] });
     } catch (error) {
@@ -285,7 +305,8 @@ describeFeedContract(
     const venueFeed = new BinanceTradeFeed({ registry, url: server.url, symbols: ['BTC', 'ETH'], random: () => 0 });
     // Frames reach a feed only once it subscribed; after stop there is nobody to wait for.
     const subscribed = async (): Promise<void> => {
-      if (venueFeed.state() !== 'stopped') await eventually(() => server.subscribedConnections(BTC_ETH).length > 0, { what: 'the subscription', timeoutMs: 10_000 });
+      if (venueFeed.state() !== 'stopped')
+        await eventually(() => server.subscribedConnections(BTC_ETH).length > 0, { what: 'the subscription', timeoutMs: 10_000 });
     };
     return {
       feed: venueFeed,

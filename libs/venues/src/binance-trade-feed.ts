@@ -38,7 +38,8 @@ export const BINANCE_ROTATE_AFTER_MS = 23 * 60 * 60 * 1000;
 export class BinanceTradeFeed extends VenueTradeFeed {
   constructor(options: BinanceTradeFeedOptions) {
     const perMessage = options.streamsPerSubscribe ?? 100;
-    if (!Number.isInteger(perMessage) || perMessage < 1 || perMessage > 1024) throw new InvalidConfigError([`streamsPerSubscribe must be an integer 1..1024, got ${perMessage}`]);
+    if (!Number.isInteger(perMessage) || perMessage < 1 || perMessage > 1024)
+      throw new InvalidConfigError([`streamsPerSubscribe must be an integer 1..1024, got ${perMessage}`]);
     super(
       {
         venue: 'binance',

@@ -105,7 +105,15 @@ describe('CoinbaseTradeFeed on a fake Coinbase', () => {
     await eventually(() => fake.subscribedConnections(PRODUCTS).length === 1, { what: 'subscription' });
     fake.sendRaw('{"channel":');
     const good = { trade_id: '77', product_id: 'ETH-USD', price: '2500.5', size: '1', side: 'SELL', time: new Date().toISOString() };
-    fake.sendRaw(JSON.stringify({ channel: 'market_trades', client_id: '', timestamp: new Date().toISOString(), sequence_num: 99, events: [{ type: 'update', trades: [{ ...good, trade_id: '76', price: '-1' }, good] }] }));
+    fake.sendRaw(
+      JSON.stringify({
+        channel: 'market_trades',
+        client_id: '',
+        timestamp: new Date().toISOString(),
+        sequence_num: 99,
+        events: [{ type: 'update', trades: [{ ...good, trade_id: '76', price: '-1' }, good] }],
+      }),
+    );
     fake.sendRaw(JSON.stringify({ type: 'error', message: 'rate limit exceeded' }));
     await eventually(() => collector.trades.length === 1 && collector.errors.length === 3, { what: 'the good trade and three errors' });
 
@@ -147,7 +155,8 @@ describeFeedContract(
     const venueFeed = new CoinbaseTradeFeed({ registry, url: server.url, symbols: ['BTC', 'ETH'], random: () => 0 });
     // Frames reach a feed only once it subscribed; after stop there is nobody to wait for.
     const subscribed = async (): Promise<void> => {
-      if (venueFeed.state() !== 'stopped') await eventually(() => server.subscribedConnections(PRODUCTS).length > 0, { what: 'the subscription', timeoutMs: 10_000 });
+      if (venueFeed.state() !== 'stopped')
+        await eventually(() => server.subscribedConnections(PRODUCTS).length > 0, { what: 'the subscription', timeoutMs: 10_000 });
     };
     return {
       feed: venueFeed,

@@ -49,7 +49,12 @@ export class CoinbaseTradeFeed extends VenueTradeFeed {
   }
 }
 
-function coinbaseProtocol(url: string, markets: VenueMarketMap, sideMeaning: CoinbaseSideMeaning, frameContext: (nowMs: number) => FrameContext): VenueProtocol {
+function coinbaseProtocol(
+  url: string,
+  markets: VenueMarketMap,
+  sideMeaning: CoinbaseSideMeaning,
+  frameContext: (nowMs: number) => FrameContext,
+): VenueProtocol {
   const productIds = markets.symbols().map((symbol) => markets.toMarket(symbol)!);
   return {
     venue: 'coinbase',

@@ -18,7 +18,8 @@ function combined(fields: Record<string, unknown> = {}, stream = 'btcusdt@trade'
 function rejection(text: string): string {
   const frame = decodeBinanceFrame(text, context);
   if (frame.kind === 'malformed') return frame.error.message;
-  if (frame.kind !== 'trades' || frame.trades.length !== 0 || frame.rejected.length !== 1) throw new Error(`expected one rejection, got ${JSON.stringify(frame)}`);
+  if (frame.kind !== 'trades' || frame.trades.length !== 0 || frame.rejected.length !== 1)
+    throw new Error(`expected one rejection, got ${JSON.stringify(frame)}`);
   expect(frame.rejected[0]).toBeInstanceOf(InvalidFeedInputError);
   return frame.rejected[0]!.message;
 }

@@ -41,7 +41,8 @@ export function decodeBinanceFrame(text: string, context: FrameContext): Decoded
   let payload: unknown = parsed;
   let stream: string | undefined;
   if ('stream' in parsed || 'data' in parsed) {
-    if (typeof parsed['stream'] !== 'string' || !isObject(parsed['data'])) return malformed(`${VENUE} frame`, 'combined-stream frame without a string "stream" and an object "data"');
+    if (typeof parsed['stream'] !== 'string' || !isObject(parsed['data']))
+      return malformed(`${VENUE} frame`, 'combined-stream frame without a string "stream" and an object "data"');
     stream = parsed['stream'];
     payload = parsed['data'];
   }
@@ -86,5 +87,8 @@ function describeError(error: Json): string {
   const code = error['code'];
   const msg = error['msg'] ?? error['message'];
   const text = typeof msg === 'string' ? msg : JSON.stringify(error);
-  return (code === undefined ? text : `${text} (code ${typeof code === 'string' || typeof code === 'number' ? String(code) : JSON.stringify(code)})`).slice(0, 300);
+  return (code === undefined ? text : `${text} (code ${typeof code === 'string' || typeof code === 'number' ? String(code) : JSON.stringify(code)})`).slice(
+    0,
+    300,
+  );
 }

@@ -17,7 +17,9 @@ describe('decodeCoinbaseFrame', () => {
   it("normalizes the documentation's market_trades message to the exact Trade", () => {
     expect(decodeCoinbaseFrame(frame([{ type: 'snapshot', trades: [trade()] }]), context)).toEqual({
       kind: 'trades',
-      trades: [{ instrument: 'ETH', price: 1260.01, size: 0.3, side: 'buy', time: Date.UTC(2019, 7, 14, 20, 42, 27, 265), tradeId: '000000000', source: 'coinbase' }],
+      trades: [
+        { instrument: 'ETH', price: 1260.01, size: 0.3, side: 'buy', time: Date.UTC(2019, 7, 14, 20, 42, 27, 265), tradeId: '000000000', source: 'coinbase' },
+      ],
       rejected: [],
     });
   });
@@ -47,7 +49,22 @@ describe('decodeCoinbaseFrame', () => {
   });
 
   it('skips bad trades one by one and keeps their neighbours', () => {
-    const text = frame([{ type: 'update', trades: [trade({ trade_id: '1' }), trade({ trade_id: '2', price: 'NaN' }), trade({ trade_id: '3', product_id: 'BNB-USD' }), trade({ trade_id: '4', side: 'buy' }), trade({ trade_id: '5', time: '1565815347' }), trade({ trade_id: '' }), trade({ trade_id: '7', size: '0' }), trade({ trade_id: '8' })] }, { type: 'update' }]);
+    const text = frame([
+      {
+        type: 'update',
+        trades: [
+          trade({ trade_id: '1' }),
+          trade({ trade_id: '2', price: 'NaN' }),
+          trade({ trade_id: '3', product_id: 'BNB-USD' }),
+          trade({ trade_id: '4', side: 'buy' }),
+          trade({ trade_id: '5', time: '1565815347' }),
+          trade({ trade_id: '' }),
+          trade({ trade_id: '7', size: '0' }),
+          trade({ trade_id: '8' }),
+        ],
+      },
+      { type: 'update' },
+    ]);
     const decoded = decodeCoinbaseFrame(text, context);
     if (decoded.kind !== 'trades') throw new Error(decoded.kind);
     expect(decoded.trades.map((t) => t.tradeId)).toEqual(['1', '8']);
@@ -63,7 +80,13 @@ describe('decodeCoinbaseFrame', () => {
   });
 
   it('recognizes heartbeats, subscriptions, errors, and ignores other channels', () => {
-    const heartbeat = { channel: 'heartbeats', client_id: '', timestamp: '2023-06-23T20:31:26.122969572Z', sequence_num: 0, events: [{ current_time: '2023-06-23 20:31:56.121961769 +0000 UTC m=+91717.525857105', heartbeat_counter: '3049' }] };
+    const heartbeat = {
+      channel: 'heartbeats',
+      client_id: '',
+      timestamp: '2023-06-23T20:31:26.122969572Z',
+      sequence_num: 0,
+      events: [{ current_time: '2023-06-23 20:31:56.121961769 +0000 UTC m=+91717.525857105', heartbeat_counter: '3049' }],
+    };
     expect(decodeCoinbaseFrame(JSON.stringify(heartbeat), context)).toEqual({ kind: 'heartbeat' });
     expect(decodeCoinbaseFrame('{"channel":"subscriptions","events":[{"subscriptions":{"market_trades":["ETH-USD"]}}]}', context)).toEqual({ kind: 'ack' });
     expect(decodeCoinbaseFrame('{"channel":"ticker","events":[]}', context)).toEqual({ kind: 'ignored' });

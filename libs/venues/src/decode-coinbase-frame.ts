@@ -83,7 +83,8 @@ function decodeTrade(raw: unknown, context: FrameContext, sideMeaning: CoinbaseS
   if (instrument === undefined) return reject(`product ${product.slice(0, 32)} is not mapped to a tracked symbol`);
   const rawId = raw['trade_id'];
   const tradeId = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? String(rawId) : rawId;
-  if (typeof tradeId !== 'string' || tradeId.length === 0 || tradeId.length > MAX_ID_LENGTH) return reject(`trade_id must be a string of 1-${MAX_ID_LENGTH} characters`);
+  if (typeof tradeId !== 'string' || tradeId.length === 0 || tradeId.length > MAX_ID_LENGTH)
+    return reject(`trade_id must be a string of 1-${MAX_ID_LENGTH} characters`);
   const price = parseDecimal(raw['price']);
   if (price === undefined) return reject('price must be a decimal string');
   const size = parseDecimal(raw['size']);
@@ -94,9 +95,10 @@ function decodeTrade(raw: unknown, context: FrameContext, sideMeaning: CoinbaseS
   const time = parseIsoMillis(raw['time']);
   if (time === undefined) return reject('time must be an RFC 3339 timestamp');
   try {
-    return validateTrade({ instrument, price, size, side: takerBought ? 'buy' : 'sell', time, tradeId, source: VENUE }, context.registry, context.nowMs, { maxFutureSkewMs: context.maxFutureSkewMs });
+    return validateTrade({ instrument, price, size, side: takerBought ? 'buy' : 'sell', time, tradeId, source: VENUE }, context.registry, context.nowMs, {
+      maxFutureSkewMs: context.maxFutureSkewMs,
+    });
   } catch (error) {
     return reject(error instanceof InvalidTradeError ? error.message : `validation failed: ${String(error)}`);
   }
 }
-

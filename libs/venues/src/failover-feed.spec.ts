@@ -173,7 +173,10 @@ describe('FailoverFeed over a fake Binance (primary) and a fake Coinbase (standb
     coinbase = await FakeCoinbaseServer.start({ heartbeatIntervalMs: 25 });
     const switches: FailoverSwitch[] = [];
     feed = new FailoverFeed({
-      sources: [new BinanceTradeFeed({ registry, url: binance.url, symbols: ['BTC'], staleAfterMs: 10_000 }), new CoinbaseTradeFeed({ registry, url: coinbase.url, symbols: ['BTC'] })],
+      sources: [
+        new BinanceTradeFeed({ registry, url: binance.url, symbols: ['BTC'], staleAfterMs: 10_000 }),
+        new CoinbaseTradeFeed({ registry, url: coinbase.url, symbols: ['BTC'] }),
+      ],
       staleAfterMs: 400,
       checkIntervalMs: 20,
       onSwitch: (event) => switches.push(event),
@@ -181,7 +184,10 @@ describe('FailoverFeed over a fake Binance (primary) and a fake Coinbase (standb
     const collector = new FeedCollector();
     await feed.start(collector);
     const fakes = { binance, coinbase };
-    await eventually(() => fakes.binance.subscribedConnections(['btcusdt@trade']).length === 1 && fakes.coinbase.subscribedConnections(['BTC-USD']).length === 1, { what: 'both subscribed' });
+    await eventually(
+      () => fakes.binance.subscribedConnections(['btcusdt@trade']).length === 1 && fakes.coinbase.subscribedConnections(['BTC-USD']).length === 1,
+      { what: 'both subscribed' },
+    );
     stoppers.push(steadyEmitter(10, () => fakes.binance.emitTrade('BTCUSDT', { p: '64000.00000000' })));
     stoppers.push(steadyEmitter(10, () => fakes.coinbase.emitTrade('BTC-USD', { price: '64010.00' })));
     await eventually(() => collector.trades.length >= 10, { what: 'primary trades' });

@@ -100,7 +100,8 @@ export class FailoverFeed implements Feed {
     const checkIntervalMs = options.checkIntervalMs ?? Math.min(1000, Math.max(5, Math.floor(staleAfterMs / 4)));
     if (!Number.isFinite(checkIntervalMs) || checkIntervalMs < 1) problems.push(`checkIntervalMs must be >= 1, got ${checkIntervalMs}`);
     const standbyBufferSize = options.standbyBufferSize ?? 1000;
-    if (!Number.isInteger(standbyBufferSize) || standbyBufferSize < 0) problems.push(`standbyBufferSize must be a non-negative integer, got ${standbyBufferSize}`);
+    if (!Number.isInteger(standbyBufferSize) || standbyBufferSize < 0)
+      problems.push(`standbyBufferSize must be a non-negative integer, got ${standbyBufferSize}`);
     const dedupCapacity = options.dedupCapacity ?? 20_000;
     if (!Number.isInteger(dedupCapacity) || dedupCapacity < 0) problems.push(`dedupCapacity must be a non-negative integer, got ${dedupCapacity}`);
     if (problems.length > 0) throw new InvalidConfigError(problems);
@@ -282,7 +283,10 @@ export class FailoverFeed implements Feed {
     if (this.current === 'stopped' || this.current === 'idle') return;
     const now = this.timers.now();
     const entries = [...this.active];
-    const healthy = entries.length === 0 ? this.sources.some((source) => source.feed.state() === 'live') : entries.every(([instrument, source]) => this.isHealthy(source, instrument, now));
+    const healthy =
+      entries.length === 0
+        ? this.sources.some((source) => source.feed.state() === 'live')
+        : entries.every(([instrument, source]) => this.isHealthy(source, instrument, now));
     this.current = healthy ? 'live' : 'stale';
   }
 }

@@ -7,7 +7,11 @@ describe('SendRateLimiter', () => {
     const timers = new ManualVenueTimers();
     const limiter = new SendRateLimiter({ maxMessages: 5, perMs: 1000, marginMs: 0 }, timers);
     const sentAt: [number, number][] = [];
-    for (let i = 0; i < 12; i++) limiter.schedule(() => sentAt.push([i, timers.now()]), () => true);
+    for (let i = 0; i < 12; i++)
+      limiter.schedule(
+        () => sentAt.push([i, timers.now()]),
+        () => true,
+      );
     expect(sentAt.map(([, at]) => at)).toEqual([0, 0, 0, 0, 0]);
     timers.advance(5000);
     expect(sentAt.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
@@ -19,7 +23,11 @@ describe('SendRateLimiter', () => {
     const timers = new ManualVenueTimers();
     const limiter = new SendRateLimiter({ maxMessages: 1, perMs: 1000 }, timers);
     const sentAt: number[] = [];
-    for (let i = 0; i < 3; i++) limiter.schedule(() => sentAt.push(timers.now()), () => true);
+    for (let i = 0; i < 3; i++)
+      limiter.schedule(
+        () => sentAt.push(timers.now()),
+        () => true,
+      );
     timers.advance(5000);
     expect(sentAt).toEqual([0, 1150, 2300]);
   });
@@ -29,14 +37,29 @@ describe('SendRateLimiter', () => {
     const limiter = new SendRateLimiter({ maxMessages: 1, perMs: 100, marginMs: 0 }, timers);
     let alive = true;
     const sent: string[] = [];
-    limiter.schedule(() => sent.push('a'), () => alive);
-    limiter.schedule(() => sent.push('b'), () => alive);
-    limiter.schedule(() => sent.push('c'), () => true);
+    limiter.schedule(
+      () => sent.push('a'),
+      () => alive,
+    );
+    limiter.schedule(
+      () => sent.push('b'),
+      () => alive,
+    );
+    limiter.schedule(
+      () => sent.push('c'),
+      () => true,
+    );
     alive = false;
     timers.advance(1000);
     expect(sent).toEqual(['a', 'c']);
-    limiter.schedule(() => sent.push('d'), () => true);
-    limiter.schedule(() => sent.push('e'), () => true);
+    limiter.schedule(
+      () => sent.push('d'),
+      () => true,
+    );
+    limiter.schedule(
+      () => sent.push('e'),
+      () => true,
+    );
     limiter.dispose();
     timers.advance(1000);
     expect(sent).toEqual(['a', 'c', 'd']);

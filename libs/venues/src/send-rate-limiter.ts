@@ -41,9 +41,11 @@ export class SendRateLimiter {
 
   static validate(limit: SendRateLimit): string[] {
     const problems: string[] = [];
-    if (!Number.isInteger(limit.maxMessages) || limit.maxMessages < 1) problems.push(`rateLimit.maxMessages must be a positive integer, got ${limit.maxMessages}`);
+    if (!Number.isInteger(limit.maxMessages) || limit.maxMessages < 1)
+      problems.push(`rateLimit.maxMessages must be a positive integer, got ${limit.maxMessages}`);
     if (!Number.isFinite(limit.perMs) || limit.perMs < 1) problems.push(`rateLimit.perMs must be >= 1, got ${limit.perMs}`);
-    if (limit.marginMs !== undefined && (!Number.isFinite(limit.marginMs) || limit.marginMs < 0)) problems.push(`rateLimit.marginMs must be >= 0, got ${limit.marginMs}`);
+    if (limit.marginMs !== undefined && (!Number.isFinite(limit.marginMs) || limit.marginMs < 0))
+      problems.push(`rateLimit.marginMs must be >= 0, got ${limit.marginMs}`);
     return problems;
   }
 

@@ -254,7 +254,9 @@ export class VenueConnection {
     link.role = 'dropped';
     if (role === 'candidate') {
       this.candidate = undefined;
-      this.listener.error(new VenueConnectionError(this.protocol.venue, `rotation connection ${describeClose(code, reason, link.lastError)}`, { cause: link.lastError }));
+      this.listener.error(
+        new VenueConnectionError(this.protocol.venue, `rotation connection ${describeClose(code, reason, link.lastError)}`, { cause: link.lastError }),
+      );
       this.emitEvent({ type: 'rotation-abandoned', link: link.id });
       this.rotationRetryAt = this.timers.now() + this.rotationBackoff.next().delayMs;
     } else if (role === 'active') {
@@ -332,7 +334,8 @@ export class VenueConnection {
       this.updateState();
     }
     const candidate = this.candidate;
-    if (candidate && !candidate.delivered && now - candidate.createdAt > this.options.staleAfterMs) this.abandonCandidate(`no trade within ${this.options.staleAfterMs} ms`);
+    if (candidate && !candidate.delivered && now - candidate.createdAt > this.options.staleAfterMs)
+      this.abandonCandidate(`no trade within ${this.options.staleAfterMs} ms`);
     const current = this.active;
     if (!current || current.openedAt === undefined || this.candidate || now < this.rotationRetryAt) return;
     if (this.shutdownPending) this.beginRotation('server-shutdown');

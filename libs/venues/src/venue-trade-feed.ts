@@ -55,7 +55,8 @@ export class VenueTradeFeed implements Feed {
     const rotate = options.rotateAfterMs ?? definition.rotateAfterMs;
     const overlap = options.rotationOverlapMs ?? 3000;
     if (!Number.isFinite(overlap) || overlap < 0) problems.push(`rotationOverlapMs must be >= 0, got ${overlap}`);
-    if (rotate !== false && (!Number.isFinite(rotate) || rotate <= overlap)) problems.push(`rotateAfterMs must be false or > rotationOverlapMs (${overlap}), got ${rotate}`);
+    if (rotate !== false && (!Number.isFinite(rotate) || rotate <= overlap))
+      problems.push(`rotateAfterMs must be false or > rotationOverlapMs (${overlap}), got ${rotate}`);
     const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs < 1) problems.push(`connectTimeoutMs must be >= 1, got ${connectTimeoutMs}`);
     const dedupCapacity = options.dedupCapacity ?? 20_000;

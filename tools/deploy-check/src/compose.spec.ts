@@ -14,7 +14,12 @@ interface ComposeService {
 const GATEWAY_IMAGE = 'mdg-gateway:local';
 
 /** Images the stack may use besides the gateway's own, pinned to a version (never `latest`). */
-const THIRD_PARTY_IMAGES = [/^redis:7\.\d+(-[a-z]+)?$/, /^haproxy:\d+\.\d+(-[a-z]+)?$/, /^prom\/prometheus:v\d+\.\d+\.\d+$/, /^grafana\/grafana:\d+\.\d+\.\d+$/];
+const THIRD_PARTY_IMAGES = [
+  /^redis:7\.\d+(-[a-z]+)?$/,
+  /^haproxy:\d+\.\d+(-[a-z]+)?$/,
+  /^prom\/prometheus:v\d+\.\d+\.\d+$/,
+  /^grafana\/grafana:\d+\.\d+\.\d+$/,
+];
 
 describe('deploy/compose.yaml', () => {
   let facts: GatewayFacts;
@@ -28,7 +33,8 @@ describe('deploy/compose.yaml', () => {
   });
 
   it('parses, and runs Redis, two engines (active + standby), two edges behind a load balancer, a worker, Prometheus and Grafana', () => {
-    const byRole = (role: string): string[] => gateways.filter(([, service]) => roleList(service.environment?.['MDG_ROLES'] ?? 'all').includes(role)).map(([name]) => name);
+    const byRole = (role: string): string[] =>
+      gateways.filter(([, service]) => roleList(service.environment?.['MDG_ROLES'] ?? 'all').includes(role)).map(([name]) => name);
     expect(byRole('engine')).toEqual(['engine-a', 'engine-b']);
     expect(byRole('edge')).toEqual(['edge-a', 'edge-b']);
     expect(byRole('worker')).toEqual(['worker']);
@@ -69,7 +75,9 @@ describe('deploy/compose.yaml', () => {
     const bind = /frontend public\s+bind :(\d+)/.exec(haproxy);
     expect(services['lb']!.ports).toEqual([`\${MDG_PORT:-8080}:${bind?.[1]}`]);
     const servers = [...haproxy.matchAll(/^\s*server (\S+) (\S+):(\d+)/gm)].map((match) => [match[2], Number(match[3])]);
-    expect(servers).toEqual(gateways.filter(([, service]) => roleList(service.environment?.['MDG_ROLES'] ?? 'all').includes('edge')).map(([name]) => [name, 8080]));
+    expect(servers).toEqual(
+      gateways.filter(([, service]) => roleList(service.environment?.['MDG_ROLES'] ?? 'all').includes('edge')).map(([name]) => [name, 8080]),
+    );
     const check = /option httpchk GET (\S+)/.exec(haproxy)?.[1];
     expect(facts.httpPaths.has(check ?? '')).toBe(true);
   });

@@ -74,7 +74,8 @@ export function roleList(value: string): string[] {
 export function promtool(...args: string[]): { status: number; output: string } {
   const result = spawnSync('promtool', args, { cwd: path.join(DEPLOY, 'prometheus'), encoding: 'utf8', timeout: 60_000 });
   if (result.error !== undefined) {
-    const hint = (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (promtool is missing: run `npm run pretest` as root, or apt-get install prometheus)' : '';
+    const hint =
+      (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (promtool is missing: run `npm run pretest` as root, or apt-get install prometheus)' : '';
     throw new Error(`promtool ${args.join(' ')} failed to run: ${result.error.message}${hint}`);
   }
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };

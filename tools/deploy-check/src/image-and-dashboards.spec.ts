@@ -24,7 +24,8 @@ describe('deploy/Dockerfile, Prometheus targets, Grafana provisioning', () => {
     expect(Number(/^EXPOSE (\d+)$/m.exec(dockerfile)?.[1])).toBe(facts.defaultPort);
     expect(facts.httpPaths.has(/HEALTHCHECK[\s\S]*?'(\/[a-z]+)'/.exec(dockerfile)?.[1] ?? '')).toBe(true);
     for (const variable of [...dockerfile.matchAll(/^\s+(?:ENV )?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]!)) {
-      if (variable !== 'NODE_ENV' && variable !== 'NODE_OPTIONS' && variable !== 'NODE_IMAGE') expect([variable, facts.envVars.has(variable)]).toEqual([variable, true]);
+      if (variable !== 'NODE_ENV' && variable !== 'NODE_OPTIONS' && variable !== 'NODE_IMAGE')
+        expect([variable, facts.envVars.has(variable)]).toEqual([variable, true]);
     }
   });
 
@@ -41,7 +42,11 @@ describe('deploy/Dockerfile, Prometheus targets, Grafana provisioning', () => {
       }
     }
     // The alert on `up` matches the gateway jobs.
-    expect(config.scrape_configs.filter((job: Yaml) => /^mdg-.*$/.test(job.job_name)).map((job: Yaml) => job.job_name)).toEqual(['mdg-engine', 'mdg-edge', 'mdg-worker']);
+    expect(config.scrape_configs.filter((job: Yaml) => /^mdg-.*$/.test(job.job_name)).map((job: Yaml) => job.job_name)).toEqual([
+      'mdg-engine',
+      'mdg-edge',
+      'mdg-worker',
+    ]);
   });
 
   it('Grafana gets the Prometheus datasource and the dashboard, which uses it everywhere', () => {
@@ -61,6 +66,7 @@ describe('deploy/Dockerfile, Prometheus targets, Grafana provisioning', () => {
     }
     // The SRE views the issue asks for.
     const titles = panels.map((panel) => panel.title as string).join('\n');
-    for (const wanted of [/Connections/, /Messages sent/, /Tick-to-wire/, /Refusals/, /Bus lag/, /Engine lease/, /Job queue depth/, /Job latency/, /failures/]) expect(titles).toMatch(wanted);
+    for (const wanted of [/Connections/, /Messages sent/, /Tick-to-wire/, /Refusals/, /Bus lag/, /Engine lease/, /Job queue depth/, /Job latency/, /failures/])
+      expect(titles).toMatch(wanted);
   });
 });

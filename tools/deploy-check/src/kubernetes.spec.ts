@@ -19,12 +19,19 @@ describe('deploy/k8s manifests', () => {
       .filter((file) => file !== 'kustomization.yaml')
       .flatMap((file) => readYamlDocuments(`deploy/k8s/${file}`));
     const gatewayImage = kustomization.images[0].name;
-    gatewayDeployments = manifests.filter((manifest) => manifest.kind === 'Deployment' && manifest.spec.template.spec.containers.some((container: Yaml) => container.image === gatewayImage));
+    gatewayDeployments = manifests.filter(
+      (manifest) => manifest.kind === 'Deployment' && manifest.spec.template.spec.containers.some((container: Yaml) => container.image === gatewayImage),
+    );
   });
 
   it('parse, and the kustomization lists every manifest file', () => {
-    expect([...kustomization.resources].sort()).toEqual(listFiles('deploy/k8s').filter((file) => file !== 'kustomization.yaml').sort());
-    for (const manifest of manifests) expect(typeof manifest.apiVersion === 'string' && typeof manifest.kind === 'string' && typeof manifest.metadata?.name === 'string').toBe(true);
+    expect([...kustomization.resources].sort()).toEqual(
+      listFiles('deploy/k8s')
+        .filter((file) => file !== 'kustomization.yaml')
+        .sort(),
+    );
+    for (const manifest of manifests)
+      expect(typeof manifest.apiVersion === 'string' && typeof manifest.kind === 'string' && typeof manifest.metadata?.name === 'string').toBe(true);
   });
 
   it('have one Deployment per role, two engines (active + standby) and scalable edges', () => {
@@ -61,7 +68,8 @@ describe('deploy/k8s manifests', () => {
         expect([name, http?.containerPort]).toEqual([name, port]);
         expect([name, container.readinessProbe.httpGet]).toEqual([name, { path: '/readyz', port: 'http' }]);
         expect([name, container.livenessProbe.httpGet]).toEqual([name, { path: '/healthz', port: 'http' }]);
-        for (const path of ['/readyz', '/healthz', pod.metadata.annotations['prometheus.io/path']]) expect([name, path, facts.httpPaths.has(path)]).toEqual([name, path, true]);
+        for (const path of ['/readyz', '/healthz', pod.metadata.annotations['prometheus.io/path']])
+          expect([name, path, facts.httpPaths.has(path)]).toEqual([name, path, true]);
         expect(Number(pod.metadata.annotations['prometheus.io/port'])).toBe(port);
         expect([name, container.resources.requests.cpu !== undefined && container.resources.requests.memory !== undefined]).toEqual([name, true]);
       }
@@ -77,6 +85,8 @@ describe('deploy/k8s manifests', () => {
     }
     const edge = gatewayDeployments.find((deployment) => deployment.metadata.name === 'mdg-edge');
     const services = manifests.filter((manifest) => manifest.kind === 'Service' && matches(manifest.spec.selector, edge.spec.template.metadata.labels));
-    expect(services.map((service) => [service.metadata.name, service.spec.ports[0].targetPort, service.spec.sessionAffinity])).toEqual([['mdg-edge', 'http', 'ClientIP']]);
+    expect(services.map((service) => [service.metadata.name, service.spec.ports[0].targetPort, service.spec.sessionAffinity])).toEqual([
+      ['mdg-edge', 'http', 'ClientIP'],
+    ]);
   });
 });

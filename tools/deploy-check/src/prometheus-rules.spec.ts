@@ -23,15 +23,41 @@ describe('deploy/prometheus: promtool accepts the config and the rules, and the 
     expect(new Set(names).size).toBe(names.length);
     // Gateway down, no ticks, tick-to-wire p99, bus lag, Redis disconnected, queue backlog, slow-client closes, engine takeover.
     expect(names).toEqual(
-      expect.arrayContaining(['MdgGatewayDown', 'MdgNoTrades', 'MdgEdgeNoUpdates', 'MdgTickToWireP99High', 'MdgBusLagHigh', 'MdgRedisDisconnected', 'MdgJobQueueBacklog', 'MdgSlowClientClosesSpiking', 'MdgEngineTakeover']),
+      expect.arrayContaining([
+        'MdgGatewayDown',
+        'MdgNoTrades',
+        'MdgEdgeNoUpdates',
+        'MdgTickToWireP99High',
+        'MdgBusLagHigh',
+        'MdgRedisDisconnected',
+        'MdgJobQueueBacklog',
+        'MdgSlowClientClosesSpiking',
+        'MdgEngineTakeover',
+      ]),
     );
     for (const rule of rules) {
       expect([rule.alert, rule.labels?.severity]).toEqual([rule.alert, expect.stringMatching(/^(critical|warning|info)$/)]);
       expect([rule.alert, typeof rule.annotations?.summary, typeof rule.annotations?.description]).toEqual([rule.alert, 'string', 'string']);
     }
-    const tested = readYaml('deploy/prometheus/alerts.test.yml').tests.flatMap((test: Yaml) => test.alert_rule_test.map((case_: Yaml) => case_.alertname as string));
+    const tested = readYaml('deploy/prometheus/alerts.test.yml').tests.flatMap((test: Yaml) =>
+      test.alert_rule_test.map((case_: Yaml) => case_.alertname as string),
+    );
     expect(new Set(tested)).toEqual(
-      new Set(['MdgGatewayDown', 'MdgNoTrades', 'MdgEngineTakeover', 'MdgNoActiveEngine', 'MdgSeveralActiveEngines', 'MdgRedisDisconnected', 'MdgEdgeNoUpdates', 'MdgTickToWireP99High', 'MdgSlowClientClosesSpiking', 'MdgJobQueueBacklog', 'MdgJobFailuresRising', 'MdgJobsFailedForGood', 'MdgCandleQueueDropping']),
+      new Set([
+        'MdgGatewayDown',
+        'MdgNoTrades',
+        'MdgEngineTakeover',
+        'MdgNoActiveEngine',
+        'MdgSeveralActiveEngines',
+        'MdgRedisDisconnected',
+        'MdgEdgeNoUpdates',
+        'MdgTickToWireP99High',
+        'MdgSlowClientClosesSpiking',
+        'MdgJobQueueBacklog',
+        'MdgJobFailuresRising',
+        'MdgJobsFailedForGood',
+        'MdgCandleQueueDropping',
+      ]),
     );
   });
 });

@@ -74,7 +74,10 @@ export class GatewayProcess {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const waiter = { pattern, resolve: (line: string) => finish(() => resolve(line)) };
-      const timer = setTimeout(() => finish(() => reject(new Error(`${this.name}: no log line matching ${pattern} in ${timeoutMs} ms:\n${this.logs.slice(-30).join('\n')}`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`${this.name}: no log line matching ${pattern} in ${timeoutMs} ms:\n${this.logs.slice(-30).join('\n')}`))),
+        timeoutMs,
+      );
       const finish = (then: () => void) => {
         clearTimeout(timer);
         this.waiters.delete(waiter);

@@ -62,7 +62,16 @@ export function describeKeyStoreContract(name: string, open: (clock: ManualClock
       const { apiKey, record } = await store.create({ userId: 'user-1', plan: 'free' });
       expect(await store.verify(apiKey)).toEqual({ ok: true, record });
       const altered = apiKey.slice(0, -1) + (apiKey.endsWith('a') ? 'b' : 'a');
-      for (const candidate of [altered, apiKey.replace('ci_live_', 'ci_test_'), `${apiKey} `, '', 'ci_live_', apiKey.toUpperCase(), record.keyPrefix, record.keyHash]) {
+      for (const candidate of [
+        altered,
+        apiKey.replace('ci_live_', 'ci_test_'),
+        `${apiKey} `,
+        '',
+        'ci_live_',
+        apiKey.toUpperCase(),
+        record.keyPrefix,
+        record.keyHash,
+      ]) {
         expect(await store.verify(candidate)).toEqual({ ok: false, reason: 'AUTH_FAILED' });
       }
     });
@@ -75,7 +84,9 @@ export function describeKeyStoreContract(name: string, open: (clock: ManualClock
       expect((await store.verify(demo)).ok).toBe(true);
       expect((await keyStoreRejection(store.create({ userId: 'other', plan: 'pro', apiKey: demo }))).reason).toBe('conflict');
       expect((await keyStoreRejection(store.create({ userId: 'demo', plan: 'pro', apiKey: 'ci_live_short' }))).reason).toBe('invalid-argument');
-      expect((await keyStoreRejection(store.create({ userId: 'demo', plan: 'pro', apiKey: 'ci_live_DemoDemoDemoDemoDemoDemoDemo12', mode: 'test' }))).reason).toBe('invalid-argument');
+      expect(
+        (await keyStoreRejection(store.create({ userId: 'demo', plan: 'pro', apiKey: 'ci_live_DemoDemoDemoDemoDemoDemoDemo12', mode: 'test' }))).reason,
+      ).toBe('invalid-argument');
       expect(await store.list()).toHaveLength(1);
     });
 

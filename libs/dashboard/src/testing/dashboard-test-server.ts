@@ -106,7 +106,9 @@ export class DashboardTestServer {
 
   /** The same shape as the gateway's GET /instruments. */
   instruments(): unknown {
-    const tracked = this.registry.tokens().map((token) => ({ tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, decimals: token.decimals, symbol: token.symbol }));
+    const tracked = this.registry
+      .tokens()
+      .map((token) => ({ tokenAddress: token.tokenAddress, quoteToken: token.quoteToken, decimals: token.decimals, symbol: token.symbol }));
     return {
       prices: { endpoint: '/api-ws', symbols: [...PRICE_SYMBOLS] },
       chartLive: { endpoint: '/ws/chart-live', timeframes: [...TIMEFRAMES], tokens: [...tracked, ...this.extraTokens] },

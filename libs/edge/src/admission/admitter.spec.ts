@@ -96,7 +96,7 @@ describe('Admitter (the edge admission and session layer)', () => {
     });
   });
 
-  it('uses the limit of the key\'s plan and refuses an inactive plan as an authentication failure where any plan is accepted', async () => {
+  it("uses the limit of the key's plan and refuses an inactive plan as an authentication failure where any plan is accepted", async () => {
     setup = new Setup(ANY_PLAN);
     const free = await setup.key('free-user', 'free');
     await setup.session(free);
@@ -109,14 +109,21 @@ describe('Admitter (the edge admission and session layer)', () => {
     const store = new MemoryKeyStore();
     const registry = new MemoryConnectionRegistry();
     let storeDown = true;
-    const flakyStore: KeyStore = Object.assign(Object.create(store) as KeyStore, { verify: (key: string) => (storeDown ? Promise.reject(new Error('store down')) : store.verify(key)) });
-    const flakyRegistry: ConnectionRegistry = Object.assign(Object.create(registry) as ConnectionRegistry, { acquire: () => Promise.reject(new Error('registry down')) });
+    const flakyStore: KeyStore = Object.assign(Object.create(store) as KeyStore, {
+      verify: (key: string) => (storeDown ? Promise.reject(new Error('store down')) : store.verify(key)),
+    });
+    const flakyRegistry: ConnectionRegistry = Object.assign(Object.create(registry) as ConnectionRegistry, {
+      acquire: () => Promise.reject(new Error('registry down')),
+    });
     setup = new Setup(PRO_ONLY, { keyStore: flakyStore, connections: flakyRegistry });
     const apiKey = (await store.create({ userId: 'u', plan: 'pro' })).apiKey;
     expect(await setup.admitter.admit(apiKey, ADDRESS)).toEqual({ ok: false, refusal: { code: 'SERVICE_UNAVAILABLE', cause: 'key_store' } });
     storeDown = false;
     expect(await setup.admitter.admit(apiKey, ADDRESS)).toEqual({ ok: false, refusal: { code: 'SERVICE_UNAVAILABLE', cause: 'connection_registry' } });
-    expect(setup.errors.map((error) => error.message)).toEqual(['key store lookup failed; connection refused: store down', 'connection registry failed; connection refused: registry down']);
+    expect(setup.errors.map((error) => error.message)).toEqual([
+      'key store lookup failed; connection refused: store down',
+      'connection registry failed; connection refused: registry down',
+    ]);
     expect(setup.authLimiter.size).toBe(0);
     await store.close();
     await registry.close();
@@ -174,7 +181,9 @@ describe('Admitter (the edge admission and session layer)', () => {
     const [first, second] = tickets.map((ticket) => setup.admitter.open(ticket, () => undefined));
     expect(first).toEqual({ ok: false, refusal: { code: 'AUTH_FAILED', cause: 'key_revoked' } });
     expect(second).toEqual({ ok: false, refusal: { code: 'PRO_REQUIRED' } });
-    await eventually(async () => (await setup.connections.count('racer-1', 'prices')) + (await setup.connections.count('racer-2', 'prices')) === 0, { what: 'both slots released' });
+    await eventually(async () => (await setup.connections.count('racer-1', 'prices')) + (await setup.connections.count('racer-2', 'prices')) === 0, {
+      what: 'both slots released',
+    });
     expect(setup.admitter.stats()).toMatchObject({ pendingAdmissions: 0, connections: 0, connectionsOpened: 0 });
   });
 

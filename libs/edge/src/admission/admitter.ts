@@ -1,4 +1,12 @@
-import { authenticateApiKey, type AccessVerdict, type ApiKeyRecord, type AuthAttemptLimiter, type ConnectionLease, type ConnectionRegistry, type KeyStore } from '@mdg/auth';
+import {
+  authenticateApiKey,
+  type AccessVerdict,
+  type ApiKeyRecord,
+  type AuthAttemptLimiter,
+  type ConnectionLease,
+  type ConnectionRegistry,
+  type KeyStore,
+} from '@mdg/auth';
 import { connectionLimit, entitlementRefusal, type AdmissionPolicy } from './admission-policy';
 import { emptyCloseCounts, type EdgeConnectionStats, type ServerCloseReason } from './edge-connection-stats';
 import { LeaseReleases, withContext } from './lease-releases';

@@ -11,7 +11,13 @@ import type { RefusalCode } from './refusal';
  */
 export type ServerCloseReason = 'auth_failed' | 'try_again_later' | 'limit_exceeded' | 'slow_consumer' | 'shutdown';
 
-export const SERVER_CLOSE_REASONS: readonly ServerCloseReason[] = Object.freeze(['auth_failed', 'try_again_later', 'limit_exceeded', 'slow_consumer', 'shutdown']);
+export const SERVER_CLOSE_REASONS: readonly ServerCloseReason[] = Object.freeze([
+  'auth_failed',
+  'try_again_later',
+  'limit_exceeded',
+  'slow_consumer',
+  'shutdown',
+]);
 
 /** The connection counters every edge endpoint reports under the same names. */
 export interface EdgeConnectionStats {

@@ -36,7 +36,11 @@ export function expectSameCandles(registry: InstrumentRegistry, applied: readonl
     for (const timeframe of options.timeframes) {
       const expected = reference.candles(instrument, timeframe);
       const got = actual.get(`${instrument}:${timeframe}`) ?? [];
-      expect({ instrument, timeframe, candles: got.map((candle) => ({ ...candle, volumeUsd: 0 })) }).toEqual({ instrument, timeframe, candles: expected.map((candle) => ({ ...candle, volumeUsd: 0 })) });
+      expect({ instrument, timeframe, candles: got.map((candle) => ({ ...candle, volumeUsd: 0 })) }).toEqual({
+        instrument,
+        timeframe,
+        candles: expected.map((candle) => ({ ...candle, volumeUsd: 0 })),
+      });
       got.forEach((candle, index) => expect(candle.volumeUsd).toBeCloseTo(expected[index]!.volumeUsd, 9));
     }
   }

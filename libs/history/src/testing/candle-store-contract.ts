@@ -49,7 +49,9 @@ export function describeCandleStoreContract(name: string, open: (retention: Read
       expect((await store.range('AAA', 60, { afterTime: times[2], throughTime: times[6], limit: 100 })).candles.map((c) => c.time)).toEqual(times.slice(3, 7));
       expect((await store.range('AAA', 60, { afterTime: times[2], throughTime: times[6], limit: 2 })).candles.map((c) => c.time)).toEqual(times.slice(5, 7));
       // Between two buckets: the bounds are times, not indexes.
-      expect((await store.range('AAA', 60, { afterTime: times[2]! + 1, throughTime: times[4]! - 1, limit: 100 })).candles.map((c) => c.time)).toEqual([times[3]]);
+      expect((await store.range('AAA', 60, { afterTime: times[2]! + 1, throughTime: times[4]! - 1, limit: 100 })).candles.map((c) => c.time)).toEqual([
+        times[3],
+      ]);
       expect((await store.range('AAA', 60, { afterTime: times[9], limit: 100 })).candles).toEqual([]);
     });
 

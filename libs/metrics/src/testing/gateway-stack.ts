@@ -1,4 +1,12 @@
-import { AuthAttemptLimiter, MemoryConnectionRegistry, MemoryKeyStore, type AuthAttemptLimiterOptions, type ConnectionLease, type ConnectionRegistry, type Plan } from '@mdg/auth';
+import {
+  AuthAttemptLimiter,
+  MemoryConnectionRegistry,
+  MemoryKeyStore,
+  type AuthAttemptLimiterOptions,
+  type ConnectionLease,
+  type ConnectionRegistry,
+  type Plan,
+} from '@mdg/auth';
 import { candleStream, MemoryMarketBus, preciseNow, priceStream, StreamSequencer, type Envelope } from '@mdg/bus';
 import { Hub } from '@mdg/edge';
 import { MarketEngine, type MarketEngineOptions } from '@mdg/engine';
@@ -138,7 +146,14 @@ export class GatewayStack {
 
   private constructor(options: GatewayStackOptions) {
     this.authLimiter = new AuthAttemptLimiter(options.authLimiter);
-    const shared = { app: this.app, hub: this.hub, keyStore: this.keyStore, connections: this.connections, authLimiter: this.authLimiter, observer: this.metrics.observer };
+    const shared = {
+      app: this.app,
+      hub: this.hub,
+      keyStore: this.keyStore,
+      connections: this.connections,
+      authLimiter: this.authLimiter,
+      observer: this.metrics.observer,
+    };
     this.prices = new SocketIoPriceGateway({ ...shared, options: options.socketio, onError: (error) => this.errors.push(error) });
     this.charts = new ChartLiveEndpoint({ ...shared, registry: this.registry, options: options.chartLive, onError: (error) => this.errors.push(error) });
     this.engine = new MarketEngine(this.registry, options.engine ?? { candles: { graceMs: 0 } });
@@ -200,7 +215,12 @@ export class GatewayStack {
 
   /** A stock socket.io client on /api-ws (WebSocket transport, no reconnection). */
   connectPrices(apiKey: string | undefined): ClientSocket {
-    const client = io(`http://127.0.0.1:${this.port}/api-ws`, { auth: apiKey === undefined ? {} : { apiKey }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const client = io(`http://127.0.0.1:${this.port}/api-ws`, {
+      auth: apiKey === undefined ? {} : { apiKey },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     this.socketClients.add(client);
     return client;
   }

@@ -30,7 +30,10 @@ function readmeErrorTable(): { code: string; cells: string[] }[] {
       continue;
     }
     inTable = true;
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     const code = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[0] ?? '')?.[1];
     if (code !== undefined) rows.push({ code, cells });
   }
@@ -103,7 +106,9 @@ describe('error code registry', () => {
     const classes = errorClassesByCode();
     const unused = Object.keys(ERROR_CODES).filter((code) => {
       const constructions = (classes.get(code) ?? []).map((name) => new RegExp(`new ${name}\\(`));
-      return !sources.some(({ file, text }) => !file.startsWith(ERRORS_FOLDER) && (text.includes(`'${code}'`) || constructions.some((pattern) => pattern.test(text))));
+      return !sources.some(
+        ({ file, text }) => !file.startsWith(ERRORS_FOLDER) && (text.includes(`'${code}'`) || constructions.some((pattern) => pattern.test(text))),
+      );
     });
     expect({ unused }).toEqual({ unused: [] });
     // The protocol adapters write codes straight onto the wire: each must be a documented client code.

@@ -7,7 +7,11 @@ import { VenueStaleError } from './venue-stale-error';
 describe('venue errors', () => {
   it('carry registered codes, the venue and a readable message', () => {
     const cause = new Error('ECONNREFUSED');
-    const errors = [new VenueConnectionError('binance', 'handshake refused', { cause }), new VenueStaleError('coinbase', 10_400.4), new VenueRejectedError('binance', 'Invalid request')];
+    const errors = [
+      new VenueConnectionError('binance', 'handshake refused', { cause }),
+      new VenueStaleError('coinbase', 10_400.4),
+      new VenueRejectedError('binance', 'Invalid request'),
+    ];
     expect(errors.map((error) => error.code)).toEqual(['VENUE_CONNECTION', 'VENUE_STALE', 'VENUE_REJECTED']);
     for (const error of errors) {
       expect(error).toBeInstanceOf(MdgError);

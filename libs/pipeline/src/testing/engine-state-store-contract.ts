@@ -26,7 +26,22 @@ function series(instrument: string, timeframe: number, close: number, finalizedT
     timeframe,
     finalizedThrough,
     lastFinalClose: finalizedThrough === null ? null : close - 1,
-    buckets: [{ start, open: close - 1, high: close + 0.5, low: close - 1.25, close, openTime: start + 1, closeTime: start + 900, volume: 3.5, volumeUsd: 0.1 + 0.2, trades: 4, buys: 3, sells: 1 }],
+    buckets: [
+      {
+        start,
+        open: close - 1,
+        high: close + 0.5,
+        low: close - 1.25,
+        close,
+        openTime: start + 1,
+        closeTime: start + 900,
+        volume: 3.5,
+        volumeUsd: 0.1 + 0.2,
+        trades: 4,
+        buys: 3,
+        sells: 1,
+      },
+    ],
   };
 }
 
@@ -150,7 +165,15 @@ export function describeEngineStateStoreContract(name: string, open: () => Promi
       for (let step = 0; step < 90; step++) {
         now += 20_000;
         for (const instrument of ['BTC', 'ETH']) {
-          const trade: Trade = { instrument, price: 100 + (step % 13) + (instrument === 'ETH' ? 1000 : 0), size: 1 + (step % 3), side: step % 2 ? 'buy' : 'sell', time: now - (step % 4) * 1000, tradeId: `s${id++}`, source: 'contract' };
+          const trade: Trade = {
+            instrument,
+            price: 100 + (step % 13) + (instrument === 'ETH' ? 1000 : 0),
+            size: 1 + (step % 3),
+            side: step % 2 ? 'buy' : 'sell',
+            time: now - (step % 4) * 1000,
+            tradeId: `s${id++}`,
+            source: 'contract',
+          };
           owner.applyValidated(trade, now);
         }
         owner.collect(now);
@@ -167,11 +190,15 @@ export function describeEngineStateStoreContract(name: string, open: () => Promi
       for (const at of [now, now + 4 * 60_000, now + 11 * 60_000]) {
         for (const symbol of ['BTC', 'ETH']) expect(standby.ticker.snapshot(symbol, at)).toEqual(owner.ticker.snapshot(symbol, at));
       }
-      for (const instrument of ['BTC', 'ETH']) for (const timeframe of [60, 300]) expect(standby.candles.openCandles(instrument, timeframe)).toEqual(owner.candles.openCandles(instrument, timeframe));
+      for (const instrument of ['BTC', 'ETH'])
+        for (const timeframe of [60, 300]) expect(standby.candles.openCandles(instrument, timeframe)).toEqual(owner.candles.openCandles(instrument, timeframe));
       // Both emit the same finals from here on (the standby re-announces its open candles once,
       // unclosed). Order across streams is not part of the engine's contract.
       const later = now + 10 * 60_000;
-      const finals = (updates: CandleUpdate[]) => updates.filter((update) => update.closed).sort((x, y) => x.instrument.localeCompare(y.instrument) || x.timeframe - y.timeframe || x.candle.time - y.candle.time);
+      const finals = (updates: CandleUpdate[]) =>
+        updates
+          .filter((update) => update.closed)
+          .sort((x, y) => x.instrument.localeCompare(y.instrument) || x.timeframe - y.timeframe || x.candle.time - y.candle.time);
       const expected = finals(owner.collect(later).candles);
       expect(expected.length).toBeGreaterThan(0);
       expect(finals(standby.collect(later).candles)).toEqual(expected);

@@ -12,10 +12,20 @@ import { RedisStreamTradeFeed } from '../redis-stream-trade-feed';
 
 async function main(): Promise<void> {
   const [url, keyPrefix, consumer, batchSize, tokensJson, stallAt] = process.argv.slice(2);
-  if (!url || !keyPrefix || !consumer || !batchSize || !tokensJson) throw new Error('usage: stream-consumer-process <redisUrl> <keyPrefix> <consumer> <batchSize> <tokensJson>');
+  if (!url || !keyPrefix || !consumer || !batchSize || !tokensJson)
+    throw new Error('usage: stream-consumer-process <redisUrl> <keyPrefix> <consumer> <batchSize> <tokensJson>');
   const registry = new InstrumentRegistry(JSON.parse(tokensJson) as TokenDefinition[]);
   // claimIdleMs far beyond the test: this process only consumes what it reads itself.
-  const feed = new RedisStreamTradeFeed({ connection: url, keyPrefix, registry, consumer, name: consumer, batchSize: Number(batchSize), blockMs: 100, claimIdleMs: 600_000 });
+  const feed = new RedisStreamTradeFeed({
+    connection: url,
+    keyPrefix,
+    registry,
+    consumer,
+    name: consumer,
+    batchSize: Number(batchSize),
+    blockMs: 100,
+    claimIdleMs: 600_000,
+  });
   let count = 0;
   await feed.start({
     onTrade: (trade) => {

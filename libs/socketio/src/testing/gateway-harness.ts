@@ -102,7 +102,13 @@ export class GatewayHarness {
 
   /** A stock client on `/api-ws` (websocket only unless `options.transports` says otherwise). */
   connect(apiKey: unknown, options: ClientOptions = {}): ClientSocket {
-    const client = io(`${this.url}/api-ws`, { auth: apiKey === undefined ? {} : { apiKey }, transports: ['websocket'], reconnection: false, forceNew: true, ...options });
+    const client = io(`${this.url}/api-ws`, {
+      auth: apiKey === undefined ? {} : { apiKey },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...options,
+    });
     this.track(client);
     return client;
   }

@@ -1,4 +1,11 @@
-import { AuthAttemptLimiter, MemoryConnectionRegistry, MemoryKeyStore, type AuthAttemptLimiterOptions, type MemoryConnectionRegistryOptions, type Plan } from '@mdg/auth';
+import {
+  AuthAttemptLimiter,
+  MemoryConnectionRegistry,
+  MemoryKeyStore,
+  type AuthAttemptLimiterOptions,
+  type MemoryConnectionRegistryOptions,
+  type Plan,
+} from '@mdg/auth';
 import { candleStream, MemoryMarketBus, preciseNow, type Envelope } from '@mdg/bus';
 import { Hub, type DeliveryObserver } from '@mdg/edge';
 import { SIMULATED_TOKENS } from '@mdg/feeds';
@@ -141,7 +148,18 @@ export class ChartLiveHarness {
       payload: {
         instrument: token.id,
         timeframe,
-        candle: { time, open: 0.0000936, high: Math.max(0.0000936, close), low: Math.min(0.0000854, close), close, volume: 2667017166926 + seq, volumeUsd: 233.23, trades: 6, buys: 3, sells: 3 },
+        candle: {
+          time,
+          open: 0.0000936,
+          high: Math.max(0.0000936, close),
+          low: Math.min(0.0000854, close),
+          close,
+          volume: 2667017166926 + seq,
+          volumeUsd: 233.23,
+          trades: 6,
+          buys: 3,
+          sells: 3,
+        },
         closed: spec.closed ?? false,
       },
       acceptedAt: now,

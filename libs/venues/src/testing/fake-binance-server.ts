@@ -47,7 +47,12 @@ export class FakeBinanceServer extends FakeVenueServer {
   private readonly combined = new Set<FakeConnection>();
 
   private constructor(options: FakeBinanceServerOptions) {
-    super({ inboundLimitPerSecond: options.inboundLimitPerSecond ?? 5, inboundLimitScope: 'connection', maxConnectionAgeMs: options.maxConnectionAgeMs, pingIntervalMs: options.pingIntervalMs });
+    super({
+      inboundLimitPerSecond: options.inboundLimitPerSecond ?? 5,
+      inboundLimitScope: 'connection',
+      maxConnectionAgeMs: options.maxConnectionAgeMs,
+      pingIntervalMs: options.pingIntervalMs,
+    });
   }
 
   static async start(options: FakeBinanceServerOptions = {}): Promise<FakeBinanceServer> {
@@ -62,7 +67,17 @@ export class FakeBinanceServer extends FakeVenueServer {
     const id = fields.t ?? this.nextTradeId.get(upper) ?? 1;
     this.nextTradeId.set(upper, id + 1);
     const now = Date.now();
-    const payload: BinanceTradePayload = { e: 'trade', E: now, s: upper, t: id, p: fields.p ?? '100.50000000', q: fields.q ?? '0.25000000', T: fields.T ?? now, m: fields.m ?? false, M: true };
+    const payload: BinanceTradePayload = {
+      e: 'trade',
+      E: now,
+      s: upper,
+      t: id,
+      p: fields.p ?? '100.50000000',
+      q: fields.q ?? '0.25000000',
+      T: fields.T ?? now,
+      m: fields.m ?? false,
+      M: true,
+    };
     this.emitted.push(payload);
     const stream = `${upper.toLowerCase()}@trade`;
     const wrapped = JSON.stringify({ stream, data: payload });
@@ -118,7 +133,13 @@ export class FakeBinanceServer extends FakeVenueServer {
     } else if (method === 'LIST_SUBSCRIPTIONS') {
       connection.send(JSON.stringify({ result: [...connection.subscriptions], id }));
     } else {
-      connection.send(JSON.stringify({ code: 2, msg: `Invalid request: unknown variant ${JSON.stringify(method)}, expected one of SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS`, id }));
+      connection.send(
+        JSON.stringify({
+          code: 2,
+          msg: `Invalid request: unknown variant ${JSON.stringify(method)}, expected one of SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS`,
+          id,
+        }),
+      );
     }
   }
 }

@@ -58,7 +58,14 @@ export class FakeCoinbaseServer extends FakeVenueServer {
     this.nextTradeId.set(product, id + 1);
     // Coinbase sends sub-millisecond fractions; six digits exercise the truncation to ms.
     const time = fields.time ?? new Date().toISOString().replace('Z', '417Z');
-    const trade: CoinbaseTradePayload = { trade_id: String(id), product_id: product, price: fields.price ?? '2501.17', size: fields.size ?? '0.0125', side: fields.side ?? 'BUY', time };
+    const trade: CoinbaseTradePayload = {
+      trade_id: String(id),
+      product_id: product,
+      price: fields.price ?? '2501.17',
+      size: fields.size ?? '0.0125',
+      side: fields.side ?? 'BUY',
+      time,
+    };
     this.emitted.push(trade);
     for (const connection of this.openConnections()) {
       if (connection.subscriptions.has(`market_trades:${product}`)) this.sendChannel(connection, 'market_trades', [{ type: 'update', trades: [trade] }]);
@@ -112,7 +119,10 @@ export class FakeCoinbaseServer extends FakeVenueServer {
     }
     if (channel === 'market_trades') {
       const wanted = new Set(products);
-      const recent = this.emitted.filter((trade) => wanted.has(trade.product_id)).slice(-this.snapshotSize).reverse();
+      const recent = this.emitted
+        .filter((trade) => wanted.has(trade.product_id))
+        .slice(-this.snapshotSize)
+        .reverse();
       this.sendChannel(connection, 'market_trades', [{ type: 'snapshot', trades: recent }]);
     }
   }
@@ -130,7 +140,9 @@ export class FakeCoinbaseServer extends FakeVenueServer {
     const counter = (this.heartbeatCounter.get(connection) ?? 0) + 1;
     this.heartbeatCounter.set(connection, counter);
     const now = new Date().toISOString();
-    this.sendChannel(connection, 'heartbeats', [{ current_time: `${now.slice(0, 10)} ${now.slice(11, 23)}000000 +0000 UTC m=+${(counter / 1000).toFixed(9)}`, heartbeat_counter: String(counter) }]);
+    this.sendChannel(connection, 'heartbeats', [
+      { current_time: `${now.slice(0, 10)} ${now.slice(11, 23)}000000 +0000 UTC m=+${(counter / 1000).toFixed(9)}`, heartbeat_counter: String(counter) },
+    ]);
   }
 
   private sendChannel(connection: FakeConnection, channel: string, events: unknown[]): void {
