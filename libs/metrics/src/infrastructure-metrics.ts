@@ -54,6 +54,11 @@ export const INFRASTRUCTURE_METRICS: readonly SampledMetric[] = [
   busCounter('mdg_bus_fenced_total', 'Envelopes Redis refused by the snapshot fence (a deposed engine epoch, or an old seq).', 'fenced'),
   busCounter('mdg_bus_conflated_total', 'Envelopes superseded by a newer one of their stream while Redis was unreachable (never sent).', 'conflated'),
   busCounter('mdg_bus_dropped_total', 'Envelopes discarded: drop policy while disconnected, conflation buffer full, or unsent at close.', 'dropped'),
+  busCounter(
+    'mdg_bus_finals_dropped_total',
+    'Final candles discarded while Redis was unreachable because the bound of pending finals was reached.',
+    'finalsDropped',
+  ),
   busCounter('mdg_bus_publish_failures_total', 'Publish commands that failed while connected.', 'failed'),
   busCounter('mdg_bus_received_total', 'Messages received from Redis for local subscribers (before the fan-out).', 'received'),
   busCounter('mdg_bus_decode_errors_total', 'Messages from Redis that could not be decoded.', 'decodeErrors'),

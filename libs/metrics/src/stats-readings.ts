@@ -60,6 +60,7 @@ export interface BusStatsReading {
   fenced: number;
   conflated: number;
   dropped: number;
+  finalsDropped: number;
   failed: number;
   pending: number;
   received: number;

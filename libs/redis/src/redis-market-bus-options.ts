@@ -1,3 +1,4 @@
+import type { Envelope } from '@mdg/bus';
 import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis-client';
 
 export interface RedisMarketBusOptions {
@@ -20,14 +21,19 @@ export interface RedisMarketBusOptions {
   fence?: boolean;
   /**
    * What publish does while the bus is disconnected:
-   * - `conflate` (default): keep the newest envelope per stream and publish those on reconnect,
-   *   so snapshots are current again at once (receivers see a seq jump: a gap they resync from);
-   *   older envelopes of the stream are counted as `conflated`;
+   * - `conflate` (default): keep every final (a closed candle, see `isFinal`) and the newest
+   *   other envelope per stream, and publish them in stream order on reconnect, so no final is
+   *   lost and snapshots are current again at once (receivers see a seq jump for the superseded
+   *   updates); superseded updates are counted as `conflated`;
    * - `drop`: discard, counted as `dropped`.
    */
   whileDisconnected?: 'conflate' | 'drop';
   /** Streams `conflate` keeps at most; publishes for further streams are dropped and counted. Default 10000. */
   maxConflatedStreams?: number;
+  /** Finals `conflate` keeps at most (all streams); further finals are dropped, counted as `finalsDropped`. Default 100000. */
+  maxPendingFinals?: number;
+  /** Which envelopes are finals, never conflated away. Default: a payload with `closed: true` (a closed candle). */
+  isFinal?: (envelope: Envelope) => boolean;
   /** Backoff between reconnection attempts. */
   reconnect?: RedisReconnectOptions;
   /** Connection name prefix shown by CLIENT LIST (`<name>-pub`, `<name>-sub`). Default `mdg-bus`. */
@@ -43,10 +49,14 @@ export interface RedisMarketBusStats {
   conflated: number;
   /** Envelopes discarded: `drop` policy, conflation buffer full, or unsent at close. */
   dropped: number;
+  /** Finals discarded because `maxPendingFinals` finals were already waiting (also in `dropped`). */
+  finalsDropped: number;
   /** Publish commands that failed while connected (reported through onError too). */
   failed: number;
   /** Streams waiting in the conflation buffer for the reconnect. */
   pending: number;
+  /** Finals waiting in the conflation buffer for the reconnect. */
+  pendingFinals: number;
   /** Messages received from Redis for local subscribers (counted once, before the fan-out). */
   received: number;
   decodeErrors: number;

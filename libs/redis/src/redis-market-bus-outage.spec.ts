@@ -135,6 +135,32 @@ describe('RedisMarketBus across a Redis outage', () => {
     expect(bus.stats()).toMatchObject({ pending: 0, published: 2 });
   });
 
+  it('keeps every final while down and sends them in order, with the newest update after them', async () => {
+    const { bus } = await openBus(uniquePrefix('finals'), { maxPendingFinals: 3 });
+    const candle = (seq: number, closed: boolean): Envelope => ({ ...envelope('candle:A:1', seq), payload: { closed } });
+    const seen: string[] = [];
+    bus.subscribe('candle:A:1', (e) => seen.push(`${e.seq}${(e.payload as { closed: boolean }).closed ? 'F' : ''}`));
+    await bus.settle();
+    await server.kill();
+    await until(bus, 'disconnected');
+    // Buckets T..T+3: updates, then each bucket's final; the last final finds the bound reached.
+    bus.publish(candle(1, false));
+    bus.publish(candle(2, true));
+    bus.publish(candle(3, false));
+    bus.publish(candle(4, false));
+    bus.publish(candle(5, true));
+    bus.publish(candle(6, false));
+    bus.publish(candle(7, true));
+    bus.publish(candle(8, true));
+    bus.publish(candle(9, false));
+    expect(bus.stats()).toMatchObject({ pending: 1, pendingFinals: 3, finalsDropped: 1, conflated: 4 });
+    await server.restart();
+    await until(bus, 'connected');
+    await bus.settle();
+    expect(seen).toEqual(['2F', '5F', '7F', '9']);
+    expect(bus.stats()).toMatchObject({ pending: 0, pendingFinals: 0, published: 4 });
+  });
+
   it('the drop policy discards and counts publishes while down', async () => {
     const { bus } = await openBus(uniquePrefix('drop'), { whileDisconnected: 'drop' });
     await server.kill();

@@ -13,9 +13,17 @@ import { redisKeys, type RedisKeys } from './redis-keys';
 
 export type { RedisMarketBusOptions, RedisMarketBusStats } from './redis-market-bus-options';
 
-type Counters = Omit<RedisMarketBusStats, 'pending' | 'channels'>;
+type Counters = Omit<RedisMarketBusStats, 'pending' | 'pendingFinals' | 'channels'>;
 
 const DEFAULT_SNAPSHOT_TTL_MS = 24 * 60 * 60 * 1000;
+/** About 30 MB of envelopes: a 1 s final of 1,000 streams for 100 s of outage. */
+const DEFAULT_MAX_PENDING_FINALS = 100_000;
+
+/** A candle update with `closed: true` (the bus payload is opaque; candles are what have finals). */
+function isClosedCandle(envelope: Envelope): boolean {
+  const payload = envelope.payload;
+  return typeof payload === 'object' && payload !== null && (payload as { closed?: unknown }).closed === true;
+}
 const publishScript = new RedisScript(PUBLISH_ENVELOPE_SCRIPT);
 
 /**
@@ -39,7 +47,7 @@ export class RedisMarketBus implements MarketBus {
   private readonly snapshotTtlMs: number;
   private readonly fence: boolean;
   private readonly channels = new ChannelTable();
-  /** Newest unsent envelope per stream while disconnected (`conflate` policy). */
+  /** Unsent envelopes while disconnected (`conflate` policy): every final, the newest other per stream. */
   private readonly pending: ConflationBuffer;
   private readonly listeners = new BusListeners();
   private readonly counters: Counters = {
@@ -47,6 +55,7 @@ export class RedisMarketBus implements MarketBus {
     fenced: 0,
     conflated: 0,
     dropped: 0,
+    finalsDropped: 0,
     failed: 0,
     received: 0,
     decodeErrors: 0,
@@ -71,13 +80,15 @@ export class RedisMarketBus implements MarketBus {
     this.fence = options.fence ?? true;
     const policy = options.whileDisconnected ?? 'conflate';
     const maxConflatedStreams = options.maxConflatedStreams ?? 10_000;
+    const maxPendingFinals = options.maxPendingFinals ?? DEFAULT_MAX_PENDING_FINALS;
     const problems: string[] = [];
     if (!Number.isInteger(this.snapshotTtlMs) || this.snapshotTtlMs < 1) problems.push(`snapshotTtlMs must be a positive integer, got ${this.snapshotTtlMs}`);
     if (policy !== 'conflate' && policy !== 'drop') problems.push(`whileDisconnected must be 'conflate' or 'drop', got ${String(policy)}`);
     if (!Number.isInteger(maxConflatedStreams) || maxConflatedStreams < 0)
       problems.push(`maxConflatedStreams must be a non-negative integer, got ${maxConflatedStreams}`);
+    if (!Number.isInteger(maxPendingFinals) || maxPendingFinals < 0) problems.push(`maxPendingFinals must be a non-negative integer, got ${maxPendingFinals}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisMarketBus: ${problem}`));
-    this.pending = new ConflationBuffer(policy, maxConflatedStreams);
+    this.pending = new ConflationBuffer({ policy, maxStreams: maxConflatedStreams, maxFinals: maxPendingFinals, isFinal: options.isFinal ?? isClosedCandle });
 
     const name = options.name ?? 'mdg-bus';
     this.publisher = createRedisClient(options.connection, `${name}-pub`, options.reconnect);
@@ -205,7 +216,7 @@ export class RedisMarketBus implements MarketBus {
   }
 
   stats(): RedisMarketBusStats {
-    return { ...this.counters, pending: this.pending.size, channels: this.channels.size };
+    return { ...this.counters, pending: this.pending.size, pendingFinals: this.pending.pendingFinals, channels: this.channels.size };
   }
 
   async close(): Promise<void> {
@@ -257,6 +268,10 @@ export class RedisMarketBus implements MarketBus {
     const outcome = this.pending.hold(envelope);
     if (outcome === 'conflated') this.counters.conflated += 1;
     else if (outcome === 'dropped') this.counters.dropped += 1;
+    else if (outcome === 'finalDropped') {
+      this.counters.dropped += 1;
+      this.counters.finalsDropped += 1;
+    }
   }
 
   private async onPublisherReady(): Promise<void> {
