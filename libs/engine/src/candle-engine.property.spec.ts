@@ -51,6 +51,8 @@ function checkAgainstReference(steps: Step[], timeframes: number[], graceMs: num
   const engine = new CandleEngine(registry, { timeframes, graceMs });
   const reference = new ReferenceCandles(registry, graceMs);
   const finals = new Map<string, Candle>();
+  /** Per stream: the newest bucket time sent so far (the order rule). */
+  const newest = new Map<string, number>();
   let now = T0;
   let id = 0;
 
@@ -58,6 +60,14 @@ function checkAgainstReference(steps: Step[], timeframes: number[], graceMs: num
     for (const update of updates) {
       const key = `${update.instrument}|${update.timeframe}|${update.candle.time}`;
       expect(finals.has(key)).toBe(false); // nothing after a final, and a final only once
+      const stream = `${update.instrument}|${update.timeframe}`;
+      // The order rule: never older than what the stream already sent, and every earlier bucket
+      // that took a trade has its final out before anything of a newer one.
+      expect(update.candle.time).toBeGreaterThanOrEqual(newest.get(stream) ?? Number.NEGATIVE_INFINITY);
+      newest.set(stream, update.candle.time);
+      for (const earlier of reference.candles(update.instrument, update.timeframe)) {
+        if (earlier.time < update.candle.time) expect(finals.has(`${stream}|${earlier.time}`)).toBe(true);
+      }
       const expected = reference.candle(update.instrument, update.timeframe, update.candle.time);
       expect(expected).toBeDefined();
       expectSameCandle(update.candle, expected!);

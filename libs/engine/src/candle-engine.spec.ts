@@ -33,7 +33,7 @@ describe('CandleEngine', () => {
   });
 
   it('computes volumeUsd of a token from smallest units and decimals', () => {
-    const engine = new CandleEngine(registry(), { timeframes: [60] });
+    const engine = new CandleEngine(registry(), { timeframes: [60], graceMs: 0 });
     engine.apply(trade(T0, 0.0000874, 2_667_017_166_926, 'buy', TOKEN), T0);
     const [update] = engine.collect(T0);
     expect(update!.candle.volume).toBe(2_667_017_166_926);
@@ -135,7 +135,7 @@ describe('CandleEngine', () => {
   });
 
   it('coalesces changes between collects into the latest state', () => {
-    const engine = new CandleEngine(registry(), { timeframes: [60] });
+    const engine = new CandleEngine(registry(), { timeframes: [60], graceMs: 0 });
     for (let i = 0; i < 100; i += 1) engine.apply(trade(T0 + i, 100 + i), T0 + i);
     const updates = engine.collect(T0 + 100);
     expect(updates).toHaveLength(1);

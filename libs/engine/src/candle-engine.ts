@@ -7,9 +7,11 @@ export interface CandleEngineOptions {
   timeframes?: readonly number[];
   /**
    * How long after a bucket's end it still accepts out-of-order trades; the final candle
-   * is emitted at the first collect at or after end + grace. Default 1000 ms.
+   * is emitted at the first collect at or after end + grace, and the next bucket's live
+   * updates wait for it (the order rule, see CandleSeries). A function gives each
+   * instrument its own (its feed's) grace. Default 1000 ms.
    */
-  graceMs?: number;
+  graceMs?: number | ((instrument: string) => number);
   /** Emit a flat final candle (previous close, zero volume) for quiet buckets. Default false. */
   flatCandles?: boolean;
   /** Longest quiet gap filled with flat candles; only the latest ones of a longer gap are emitted. Default 1000. */
@@ -36,6 +38,7 @@ export interface CandleEngineStats {
 export class CandleEngine {
   readonly timeframes: readonly number[];
   private readonly policy: SeriesPolicy;
+  private readonly graceFor: (instrument: string) => number;
   private readonly byInstrument = new Map<string, { instrument: Instrument; series: CandleSeries[] }>();
   /** Series with open buckets (or emitting flats): the only ones collect has to visit. */
   private readonly active = new Set<CandleSeries>();
@@ -48,7 +51,9 @@ export class CandleEngine {
     options: CandleEngineOptions = {},
   ) {
     this.timeframes = Object.freeze([...(options.timeframes ?? TIMEFRAMES)]);
-    this.policy = Object.freeze({ graceMs: options.graceMs ?? 1000, flatCandles: options.flatCandles ?? false, maxFlatGap: options.maxFlatGap ?? 1000 });
+    const grace = options.graceMs ?? 1000;
+    this.graceFor = typeof grace === 'number' ? () => grace : grace;
+    this.policy = Object.freeze({ flatCandles: options.flatCandles ?? false, maxFlatGap: options.maxFlatGap ?? 1000 });
     this.counters = { applied: 0, lateByTimeframe: Object.fromEntries(this.timeframes.map((tf) => [tf, 0])), finalized: 0 };
   }
 
@@ -58,7 +63,7 @@ export class CandleEngine {
     const usd = notionalUsd(instrument, trade.price, trade.size);
     let accepted = 0;
     for (const one of series) {
-      if (one.apply(trade, usd, nowMs, this.policy.graceMs)) {
+      if (one.apply(trade, usd, nowMs)) {
         accepted += 1;
         // A flag instead of Set.add on every trade: this loop is the engine's hot path.
         if (!one.listed) {
@@ -92,10 +97,13 @@ export class CandleEngine {
     return out;
   }
 
-  /** The open buckets of one stream, oldest first; empty when nothing is open. */
-  openCandles(instrument: string, timeframe: number): CandleUpdate[] {
+  /**
+   * The open buckets of one stream, oldest first; empty when nothing is open. With `nowMs`,
+   * only those whose updates the order rule lets out at that time (what a snapshot may show).
+   */
+  openCandles(instrument: string, timeframe: number, nowMs?: number): CandleUpdate[] {
     const series = this.byInstrument.get(instrument)?.series.find((one) => one.timeframe === timeframe);
-    return series ? series.openCandles() : [];
+    return series ? series.openCandles(nowMs) : [];
   }
 
   /**
@@ -156,7 +164,8 @@ export class CandleEngine {
   private entryFor(id: string): { instrument: Instrument; series: CandleSeries[] } {
     let entry = this.byInstrument.get(id);
     if (entry === undefined) {
-      entry = { instrument: this.registry.get(id), series: this.timeframes.map((timeframe) => new CandleSeries(id, timeframe)) };
+      const graceMs = this.graceFor(id);
+      entry = { instrument: this.registry.get(id), series: this.timeframes.map((timeframe) => new CandleSeries(id, timeframe, graceMs)) };
       this.byInstrument.set(id, entry);
     }
     return entry;

@@ -3,7 +3,6 @@ import { CandleBucket, flatCandle } from './candle-bucket';
 import { finiteOrNull, type SeriesState } from './engine-state';
 
 export interface SeriesPolicy {
-  graceMs: number;
   flatCandles: boolean;
   /** With flatCandles: the most flat buckets emitted for one gap; a longer gap is skipped, not filled. */
   maxFlatGap: number;
@@ -13,6 +12,11 @@ export interface SeriesPolicy {
  * One (instrument, timeframe) stream. Usually one bucket is open; out-of-order trades
  * within the grace period can keep an earlier bucket open beside it, so buckets is a
  * short array kept sorted by start.
+ *
+ * Order rule (what a chart library needs): the stream never goes back in time. A bucket's
+ * live updates are held until every earlier bucket is past its grace, i.e. until
+ * start + grace; by then the earlier buckets' finals went out first, in the same collect.
+ * The cost is that delay (at most the grace) on a new bucket's first update.
  */
 export class CandleSeries {
   readonly tfMs: number;
@@ -24,19 +28,27 @@ export class CandleSeries {
   /** Start of the newest bucket emitted as final; nothing at or before it may change again. */
   private finalizedThrough = Number.NEGATIVE_INFINITY;
   private lastFinalClose: number | undefined;
+  /**
+   * Start of the newest bucket whose live update went out: every earlier bucket is sealed, even
+   * if a clock that stepped back would still call it in grace (the order rule must not depend
+   * on the clock being monotonic, nor on a standby's clock matching the previous owner's).
+   */
+  private shownFrom = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly instrument: string,
     readonly timeframe: number,
+    /** How long after its end a bucket still accepts out-of-order trades (per feed). */
+    readonly graceMs: number,
   ) {
     this.tfMs = timeframe * 1000;
   }
 
-  /** Applies the trade unless its bucket is final or past its grace; returns whether it was applied. */
-  apply(trade: Trade, usd: number, nowMs: number, graceMs: number): boolean {
+  /** Applies the trade unless its bucket is final, sealed or past its grace; returns whether it was applied. */
+  apply(trade: Trade, usd: number, nowMs: number): boolean {
     const time = trade.time;
     const start = time - (time % this.tfMs);
-    if (start <= this.finalizedThrough || nowMs >= start + this.tfMs + graceMs) return false;
+    if (start <= this.finalizedThrough || start < this.shownFrom || nowMs >= start + this.tfMs + this.graceMs) return false;
     this.bucketAt(start).add(trade.price, trade.size, usd, trade.side, time);
     return true;
   }
@@ -51,7 +63,7 @@ export class CandleSeries {
     let finals = 0;
     while (this.buckets.length > 0) {
       const oldest = this.buckets[0]!;
-      if (nowMs < oldest.start + this.tfMs + policy.graceMs) break;
+      if (nowMs < oldest.start + this.tfMs + this.graceMs) break;
       this.buckets.shift();
       if (policy.flatCandles) this.emitFlats(oldest.start, policy, out);
       out.push(this.update(oldest.toCandle(), true));
@@ -60,13 +72,16 @@ export class CandleSeries {
       finals += 1;
     }
     if (policy.flatCandles) {
-      const due = Math.floor((nowMs - policy.graceMs) / this.tfMs) * this.tfMs;
+      const due = Math.floor((nowMs - this.graceMs) / this.tfMs) * this.tfMs;
       const limit = this.buckets.length > 0 ? Math.min(due, this.buckets[0]!.start) : due;
       this.emitFlats(limit, policy, out);
     }
     for (const bucket of this.buckets) {
+      // Held (stays dirty) while the previous bucket may still take a late trade: see the order rule.
+      if (nowMs < bucket.start + this.graceMs) break;
       if (!bucket.dirty) continue;
       bucket.dirty = false;
+      if (bucket.start > this.shownFrom) this.shownFrom = bucket.start;
       out.push(this.update(bucket.toCandle(), false));
     }
     return finals;
@@ -78,6 +93,7 @@ export class CandleSeries {
       timeframe: this.timeframe,
       finalizedThrough: finiteOrNull(this.finalizedThrough),
       lastFinalClose: this.lastFinalClose ?? null,
+      shownFrom: finiteOrNull(this.shownFrom),
       buckets: this.buckets.map((bucket) => bucket.toState()),
     };
   }
@@ -95,6 +111,7 @@ export class CandleSeries {
     this.buckets.sort((a, b) => a.start - b.start);
     this.finalizedThrough = state.finalizedThrough ?? Number.NEGATIVE_INFINITY;
     this.lastFinalClose = state.lastFinalClose ?? undefined;
+    this.shownFrom = state.shownFrom ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Marks `start` as already final (published by a previous owner after its last checkpoint). */
@@ -105,9 +122,12 @@ export class CandleSeries {
     this.lastFinalClose = close;
   }
 
-  /** Copies of the open buckets, oldest first (for late joiners and snapshots). */
-  openCandles(): CandleUpdate[] {
-    return this.buckets.map((bucket) => this.update(bucket.toCandle(), false));
+  /**
+   * Copies of the open buckets, oldest first (for late joiners and snapshots). With `nowMs`,
+   * only those the order rule lets out at that time.
+   */
+  openCandles(nowMs = Number.POSITIVE_INFINITY): CandleUpdate[] {
+    return this.buckets.filter((bucket) => nowMs >= bucket.start + this.graceMs).map((bucket) => this.update(bucket.toCandle(), false));
   }
 
   private bucketAt(start: number): CandleBucket {

@@ -24,6 +24,8 @@ export interface SeriesState {
   /** Start of the newest bucket already emitted as final; null when none. */
   finalizedThrough: number | null;
   lastFinalClose: number | null;
+  /** Start of the newest bucket whose live update was published (earlier ones are sealed); absent in older checkpoints. */
+  shownFrom?: number | null;
   buckets: BucketState[];
 }
 
