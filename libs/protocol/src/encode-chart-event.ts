@@ -24,22 +24,31 @@ export interface BenchStamps {
   readonly tp: number;
 }
 
+/** Where an update sits in its stream: the engine epoch and the per-stream seq (see @mdg/bus Envelope). */
+export interface ChartEventPosition {
+  readonly seq: number;
+  readonly epoch: number;
+}
+
 /**
  * The `chart` event of one candle update, as sent on the wire. Field order is PROTOCOL.md's
- * example; `seq` (the stream's position) and `candle.closed` are the extension fields. Called
- * once per update, never per recipient: the same bytes go to every subscriber.
+ * example; `seq` and `epoch` (the stream's position: a resuming client compares both, since a
+ * takeover or a Redis that forgot the seqs raises the epoch) and `candle.closed` are the
+ * extension fields, added JSON fields a base client ignores. Called once per update, never per
+ * recipient: the same bytes go to every subscriber.
  *
  * `stamps` (for `npm run bench` only) appends `t` and `tp` so a load generator on the same
  * machine can measure tick-to-wire and publish-to-wire latency.
  */
-export function encodeChartEvent(token: TokenInstrument, update: CandleUpdate, seq: number, stamps?: BenchStamps): string {
+export function encodeChartEvent(token: TokenInstrument, update: CandleUpdate, position: ChartEventPosition, stamps?: BenchStamps): string {
   const event = {
     event: 'chart',
     tokenAddress: token.tokenAddress,
     quoteToken: token.quoteToken,
     timeframe: update.timeframe,
     candle: wireCandle(update.candle, update.closed),
-    seq,
+    seq: position.seq,
+    epoch: position.epoch,
   };
   return JSON.stringify(stamps === undefined ? event : { ...event, t: stamps.t, tp: stamps.tp });
 }

@@ -15,7 +15,7 @@ describe('history messages', () => {
       event: 'history',
       tokenAddress: token.tokenAddress,
       timeframe: 60,
-      candles: [JSON.parse(encodeChartEvent(token, final, 9)).candle],
+      candles: [JSON.parse(encodeChartEvent(token, final, { seq: 9, epoch: 1 })).candle],
       complete: true,
     });
     expect(JSON.parse(encodeHistoryEvent(token, 60, [], false))).toEqual({
@@ -27,9 +27,10 @@ describe('history messages', () => {
     });
   });
 
-  it('marks a recovered final as such, without a seq', () => {
-    const withoutSeq = JSON.parse(encodeChartEvent(token, final, 9)) as Record<string, unknown>;
+  it('marks a recovered final as such, without a seq or epoch', () => {
+    const withoutSeq = JSON.parse(encodeChartEvent(token, final, { seq: 9, epoch: 1 })) as Record<string, unknown>;
     delete withoutSeq['seq'];
+    delete withoutSeq['epoch'];
     expect(JSON.parse(encodeRecoveredChartEvent(token, 60, candle))).toEqual({ ...withoutSeq, recovered: true });
   });
 

@@ -20,7 +20,7 @@ export function encodeHistoryEvent(token: TokenInstrument, timeframe: number, ca
 /**
  * Extension: a final recovered at the history/live seam (published just before the subscription,
  * stored after the history was read). A `chart` event like the live ones, closed, with
- * `recovered: true` and no `seq` (its place in the stream's seq order is not known here).
+ * `recovered: true` and no `seq` or `epoch` (its place in the stream's seq order is not known here).
  */
 export function encodeRecoveredChartEvent(token: TokenInstrument, timeframe: number, candle: Candle): string {
   return JSON.stringify({

@@ -28,7 +28,7 @@ describe('ChartLiveEndpoint: the base protocol and its extensions', () => {
     const events = [await ws.nextJson(), await ws.nextJson(), await ws.nextJson()];
     for (const [index, event] of events.entries()) {
       const envelope = published[index]!;
-      expect(Object.keys(event)).toEqual(['event', 'tokenAddress', 'quoteToken', 'timeframe', 'candle', 'seq']);
+      expect(Object.keys(event)).toEqual(['event', 'tokenAddress', 'quoteToken', 'timeframe', 'candle', 'seq', 'epoch']);
       expect(Object.keys(event.candle)).toEqual([
         'time',
         'datetime',
@@ -49,6 +49,7 @@ describe('ChartLiveEndpoint: the base protocol and its extensions', () => {
         quoteToken: 'So11111111111111111111111111111111111111112',
         timeframe: 60,
         seq: envelope.seq,
+        epoch: envelope.epoch,
       });
       for (const field of ['time', 'open', 'high', 'low', 'close', 'volume', 'volumeUsd', 'trades', 'buys', 'sells'])
         expect(typeof event.candle[field]).toBe('number');

@@ -99,7 +99,7 @@ export class ChartLiveStreams {
     if (bytes === undefined) {
       // Benchmark stamps are the envelope's times on the monotonic clock (a load generator on this machine compares them).
       const stamps = this.deps.benchStamp ? { t: monotonicOf(envelope.acceptedAt), tp: monotonicOf(envelope.publishedAt) } : undefined;
-      bytes = Buffer.from(encodeChartEvent(stream.token, envelope.payload, envelope.seq, stamps));
+      bytes = Buffer.from(encodeChartEvent(stream.token, envelope.payload, envelope, stamps));
       this.encoded.set(envelope, bytes);
     }
     return bytes;
