@@ -28,6 +28,7 @@ describe('CandleEngine', () => {
       instrument: 'BTC',
       timeframe: 60,
       closed: false,
+      prev: null,
       candle: { time: T0, open: 100, high: 110, low: 90, close: 90, volume: 6, volumeUsd: 200 + 110 + 270, trades: 3, buys: 2, sells: 1 },
     });
   });
@@ -124,6 +125,24 @@ describe('CandleEngine', () => {
       [T0 + 4_000, 12, 0, true],
     ]);
     expect(engine.collect(T0 + 6_000).map((update) => update.candle.time)).toEqual([T0 + 5_000]);
+  });
+
+  it('links every update to the newest final before it, flat ones too, and continues the link after a restore', () => {
+    const engine = new CandleEngine(registry(), { timeframes: [1], graceMs: 0, flatCandles: true });
+    engine.apply(trade(T0, 10), T0);
+    expect(engine.collect(T0 + 500).map((update) => update.prev)).toEqual([null]);
+    engine.collect(T0 + 1_000);
+    engine.apply(trade(T0 + 3_500, 12), T0 + 3_500);
+    const updates = engine.collect(T0 + 3_500);
+    expect(updates.map((update) => [update.candle.time, update.closed, update.prev])).toEqual([
+      [T0 + 1_000, true, T0],
+      [T0 + 2_000, true, T0 + 1_000],
+      [T0 + 3_000, false, T0 + 2_000],
+    ]);
+    // A takeover restores the checkpoint: its first final links to the previous owner's last one.
+    const successor = new CandleEngine(registry(), { timeframes: [1], graceMs: 0 });
+    successor.restore(engine.checkpoint(true));
+    expect(successor.collect(T0 + 4_000).map((update) => [update.candle.time, update.closed, update.prev])).toEqual([[T0 + 3_000, true, T0 + 2_000]]);
   });
 
   it('bounds a long flat gap to maxFlatGap buckets, the latest ones', () => {

@@ -150,11 +150,15 @@ export class CandleSeries {
     if (next >= untilStart) return;
     const gap = (untilStart - next) / this.tfMs;
     if (gap > policy.maxFlatGap) next = untilStart - policy.maxFlatGap * this.tfMs;
-    for (; next < untilStart; next += this.tfMs) out.push(this.update(flatCandle(next, this.lastFinalClose), true));
+    for (; next < untilStart; next += this.tfMs) {
+      out.push(this.update(flatCandle(next, this.lastFinalClose), true));
+      // Each flat final links to the one before it (CandleUpdate.prev).
+      this.finalizedThrough = next;
+    }
     this.finalizedThrough = untilStart - this.tfMs;
   }
 
   private update(candle: CandleUpdate['candle'], closed: boolean): CandleUpdate {
-    return { instrument: this.instrument, timeframe: this.timeframe, candle, closed };
+    return { instrument: this.instrument, timeframe: this.timeframe, candle, closed, prev: finiteOrNull(this.finalizedThrough) };
   }
 }

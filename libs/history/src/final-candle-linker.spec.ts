@@ -25,4 +25,16 @@ describe('FinalCandleLinker', () => {
     expect(linker.link([update('A', 60, T + 60_000, true)])[0]!.prev).toBeNull();
     expect(linker.link([update('A', 60, T + 240_000, true)])[0]!.prev).toBe(T + 180_000);
   });
+
+  it("prefers the engine's link, which survives a takeover, over its own memory", () => {
+    const linker = new FinalCandleLinker();
+    // A new owner's first final: this linker never saw the stream, the engine's restored state did.
+    const [first] = linker.link([{ ...update('A', 60, T + 120_000, true), prev: T }]);
+    expect(first!.prev).toBe(T);
+    // An engine without state says null, and that is what is stored: nothing before it is known.
+    expect(linker.link([{ ...update('B', 60, T, true), prev: null }])[0]!.prev).toBeNull();
+    expect(linker.link([{ ...update('B', 60, T + 60_000, true), prev: null }])[0]!.prev).toBeNull();
+    // A link that is not before the final is ignored.
+    expect(linker.link([{ ...update('A', 60, T + 180_000, true), prev: T + 180_000 }])[0]!.prev).toBe(T + 120_000);
+  });
 });

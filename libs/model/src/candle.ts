@@ -22,4 +22,11 @@ export interface CandleUpdate {
   candle: Candle;
   /** True exactly once per bucket: the bucket is final and will never change. */
   closed: boolean;
+  /**
+   * Bucket time (ms) of the stream's newest final published before this update, as the engine
+   * knows it (its checkpointed state, so a takeover continues it); null when the engine knows
+   * none (a fresh start without state). History links finals with it and proves a resume has
+   * no hole between stored finals and the live stream. Absent from producers that predate it.
+   */
+  prev?: number | null;
 }
