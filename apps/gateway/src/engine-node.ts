@@ -5,7 +5,7 @@ import type { ClosedCandleQueue } from '@mdg/history';
 import type { HealthReport } from '@mdg/http';
 import { PRICE_SYMBOLS, TIMEFRAMES, type Clock, type InstrumentRegistry } from '@mdg/model';
 import { EngineOwnership, MarketPipeline, type EngineLease, type EngineStateStore, type StreamResumePoint } from '@mdg/pipeline';
-import type { GatewayConfig } from '@mdg/config';
+import { candleGraceFor, type GatewayConfig } from '@mdg/config';
 
 export interface EngineNodeDeps {
   config: GatewayConfig;
@@ -102,7 +102,7 @@ export class EngineNode {
 
   private async promote(epoch: number): Promise<void> {
     const { config, registry, bus, clock } = this.deps;
-    let engine = new MarketEngine(registry, { candles: { graceMs: config.candleGraceMs } });
+    let engine = new MarketEngine(registry, { candles: { graceMs: candleGraceFor(config) } });
     const checkpoint = this.deps.ownership ? await this.deps.ownership.stateStore.load() : undefined;
     if (checkpoint && checkpoint.candles.length + checkpoint.tickers.length === 0 && this.retired) {
       // The store lost everything (Redis restarted empty) but this node still holds the freshest state.

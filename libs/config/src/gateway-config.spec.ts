@@ -1,4 +1,5 @@
 import { loadGatewayConfig } from './gateway-config';
+import { candleGraceFor, DEFAULT_FEED_GRACE_MS, DEFAULT_INGEST_GRACE_MS } from './candle-grace';
 import { loadCliConfig } from './cli-config';
 
 describe('gateway configuration', () => {
@@ -73,5 +74,20 @@ describe('gateway configuration', () => {
     expect(config.warnings).toEqual(['MDG_KEY_FILE is not a known setting; did you mean MDG_KEYS_FILE?']);
     expect(Object.isFrozen(config.warnings)).toBe(true);
     expect(loadGatewayConfig({}).warnings).toEqual([]);
+  });
+});
+
+describe('candle grace per feed', () => {
+  it('is small for ordered feeds, larger for ingested tokens, and MDG_CANDLE_GRACE_MS overrides both', () => {
+    const plain = loadGatewayConfig({ MDG_FEED: 'binance,ingest' });
+    expect(plain.candleGrace).toEqual({ feedMs: DEFAULT_FEED_GRACE_MS, ingestMs: DEFAULT_INGEST_GRACE_MS });
+    const grace = candleGraceFor(plain);
+    expect(grace('BTC')).toBe(DEFAULT_FEED_GRACE_MS);
+    expect(grace('J686bwJb99zXYUBZ8vcEE4u8QaAMHykChngPWrkR587n')).toBe(DEFAULT_INGEST_GRACE_MS);
+    expect(candleGraceFor(loadGatewayConfig({ MDG_FEED: 'simulator' }))('J686bwJb99zXYUBZ8vcEE4u8QaAMHykChngPWrkR587n')).toBe(DEFAULT_FEED_GRACE_MS);
+    const tuned = loadGatewayConfig({ MDG_FEED: 'ingest', MDG_CANDLE_GRACE_FEED_MS: '50', MDG_CANDLE_GRACE_INGEST_MS: '5000' });
+    expect(tuned.candleGrace).toEqual({ feedMs: 50, ingestMs: 5000 });
+    expect(loadGatewayConfig({ MDG_CANDLE_GRACE_MS: '700', MDG_CANDLE_GRACE_INGEST_MS: '5000' }).candleGrace).toEqual({ feedMs: 700, ingestMs: 700 });
+    expect(() => loadGatewayConfig({ MDG_CANDLE_GRACE_INGEST_MS: '-1' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
   });
 });

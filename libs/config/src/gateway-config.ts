@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { InvalidConfigError, WRAPPED_SOL_MINT } from '@mdg/model';
 import type { Env } from './env';
 import { EnvReader } from './env-reader';
+import { readCandleGrace, type CandleGraceSettings } from './candle-grace';
 import { readStoreSettings, type StoreSettings } from './store-settings';
 import { unknownSettingWarnings } from './unknown-setting-warnings';
 
@@ -37,7 +38,8 @@ export interface GatewayConfig extends StoreSettings {
   readonly simulator: { readonly seed: number; readonly tradesPerSecond: number };
   readonly priceIntervalMs: number;
   readonly candleIntervalMs: number;
-  readonly candleGraceMs: number;
+  /** Per-feed candle grace; engines take it through candleGraceFor. */
+  readonly candleGrace: CandleGraceSettings;
   readonly maxConnectionsPerUser: number;
   readonly chartLiveConnectionsPerPlan: number;
   /** Benchmarks only: add the engine's accepted/published times (`t`, `tp`) to every update. */
@@ -55,6 +57,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   const store = readStoreSettings(read);
   if (store.redisUrl === undefined && roles.size < ROLES.length)
     read.problems.push(`MDG_ROLES=${[...roles].join(',')} runs only part of the gateway: set REDIS_URL so the roles can find each other`);
+  const candleGrace = readCandleGrace(read);
   const config: GatewayConfig = {
     roles,
     ...store,
@@ -76,7 +79,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     },
     priceIntervalMs: read.integer('MDG_PRICE_INTERVAL_MS', 100, 1, 60_000),
     candleIntervalMs: read.integer('MDG_CANDLE_INTERVAL_MS', 100, 1, 60_000),
-    candleGraceMs: read.integer('MDG_CANDLE_GRACE_MS', 1000, 0, 60_000),
+    candleGrace,
     maxConnectionsPerUser: read.integer('MDG_API_WS_MAX_CONNECTIONS', 2, 1, 1000),
     chartLiveConnectionsPerPlan: read.integer('MDG_CHART_LIVE_MAX_CONNECTIONS', 5, 1, 1000),
     statusIntervalSeconds: read.integer('MDG_STATUS_INTERVAL_S', 10, 0, 3600),

@@ -6,3 +6,4 @@ export * from './unknown-setting-warnings';
 export * from './store-settings';
 export * from './gateway-config';
 export * from './cli-config';
+export * from './candle-grace';

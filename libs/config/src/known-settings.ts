@@ -27,6 +27,8 @@ export const KNOWN_SETTINGS = Object.freeze({
   MDG_PRICE_INTERVAL_MS: 'gateway',
   MDG_CANDLE_INTERVAL_MS: 'gateway',
   MDG_CANDLE_GRACE_MS: 'gateway',
+  MDG_CANDLE_GRACE_FEED_MS: 'gateway',
+  MDG_CANDLE_GRACE_INGEST_MS: 'gateway',
   MDG_API_WS_MAX_CONNECTIONS: 'gateway',
   MDG_CHART_LIVE_MAX_CONNECTIONS: 'gateway',
   MDG_STATUS_INTERVAL_S: 'gateway',
