@@ -23,6 +23,10 @@ export class MemoryEngineLease implements EngineLease {
   private readonly instance = randomUUID();
   /** The epoch of the lease this instance acquired and has not given up or seen lost. */
   private held: number | undefined;
+  /** The last epoch this instance acquired: its claim when the table forgot the lease (see RedisEngineLease). */
+  private lastHeld: number | undefined;
+  /** Another holder was seen: after the table forgot everything, wait one TTL for it. */
+  private sawHolder = false;
 
   constructor(options: MemoryEngineLeaseOptions = {}) {
     this.ownerId = options.ownerId ?? `engine-${randomUUID()}`;
@@ -36,15 +40,17 @@ export class MemoryEngineLease implements EngineLease {
   }
 
   tryAcquire(): Promise<number | undefined> {
-    const epoch = this.table.tryAcquire(this.ownerId, this.instance, this.ttlMs);
+    const epoch = this.table.tryAcquire(this.ownerId, this.instance, this.ttlMs, this.lastHeld, this.sawHolder);
     // A refusal means someone else holds it now, so whatever this instance held is gone.
     this.held = epoch;
+    if (epoch === undefined) this.sawHolder = true;
+    else this.lastHeld = epoch;
     return Promise.resolve(epoch);
   }
 
   renew(): Promise<boolean> {
     if (this.held === undefined) return Promise.resolve(false);
-    if (this.table.renew(this.instance, this.held, this.ttlMs)) return Promise.resolve(true);
+    if (this.table.renew(this.ownerId, this.instance, this.held, this.ttlMs)) return Promise.resolve(true);
     this.held = undefined;
     return Promise.resolve(false);
   }

@@ -35,6 +35,11 @@ const releaseScript = new RedisScript(RELEASE_ENGINE_LEASE_SCRIPT);
  * second process with the same ownerId is another holder) and the epoch, so a deposed holder
  * can neither extend nor free its successor's lease.
  *
+ * Redis restarted without persistence: the engine that holds the state keeps the lease. Its
+ * renew takes the forgotten lease back under the same epoch (no higher epoch was handed out);
+ * a standby that has seen a holder reserves the lease for one TTL instead of taking it; an
+ * object whose lease was declared lost during the outage claims it back with a higher epoch.
+ *
  * Commands fail at once while disconnected (no offline queue) and after commandTimeoutMs,
  * rejecting with ServiceUnavailableError; EngineOwnership treats a renew that keeps failing
  * for a whole TTL as a lost lease. close() closes the connection only; call release() first
@@ -50,6 +55,10 @@ export class RedisEngineLease implements EngineLease {
   private readonly token = randomUUID();
   /** The epoch this instance acquired and has not given up or seen lost. */
   private held: number | undefined;
+  /** The last epoch this instance acquired: its claim when Redis forgot the lease while it held the engine state. */
+  private lastHeld: number | undefined;
+  /** Another holder was seen: after Redis forgot everything, that holder may be alive with the state, so wait for it. */
+  private sawHolder = false;
   private connectionErrors = 0;
 
   constructor(options: RedisEngineLeaseOptions) {
@@ -92,17 +101,25 @@ export class RedisEngineLease implements EngineLease {
 
   async tryAcquire(): Promise<number | undefined> {
     const epoch = await this.call('acquiring the engine lease', () =>
-      acquireScript.run(this.redis, [this.leaseKey, this.epochKey], [this.ownerId, this.token, this.ttlMs]),
+      acquireScript.run(
+        this.redis,
+        [this.leaseKey, this.epochKey],
+        [this.ownerId, this.token, this.ttlMs, this.lastHeld === undefined ? '' : String(this.lastHeld), this.sawHolder ? '1' : '0'],
+      ),
     );
     // Refused: someone else holds it now, so whatever this instance held is gone.
     this.held = epoch === null ? undefined : Number(epoch);
+    if (this.held === undefined) this.sawHolder = true;
+    else this.lastHeld = this.held;
     return this.held;
   }
 
   async renew(): Promise<boolean> {
     const epoch = this.held;
     if (epoch === undefined) return false;
-    const renewed = await this.call('renewing the engine lease', () => renewScript.run(this.redis, [this.leaseKey], [this.token, epoch, this.ttlMs]));
+    const renewed = await this.call('renewing the engine lease', () =>
+      renewScript.run(this.redis, [this.leaseKey, this.epochKey], [this.token, epoch, this.ttlMs, this.ownerId]),
+    );
     if (renewed === 1) return true;
     if (this.held === epoch) this.held = undefined;
     return false;
@@ -118,8 +135,9 @@ export class RedisEngineLease implements EngineLease {
   }
 
   async current(): Promise<{ ownerId: string; epoch: number } | undefined> {
-    const [ownerId, epoch] = await this.call('reading the engine lease', () => this.redis.hmget(this.leaseKey, 'owner', 'epoch'));
-    if (ownerId === null || ownerId === undefined || epoch === null || epoch === undefined) return undefined;
+    const [ownerId, epoch, token] = await this.call('reading the engine lease', () => this.redis.hmget(this.leaseKey, 'owner', 'epoch', 'token'));
+    // A reservation (Redis forgot the lease) is no owner.
+    if (!ownerId || epoch === null || epoch === undefined || token === 'reserved') return undefined;
     return { ownerId, epoch: Number(epoch) };
   }
 

@@ -139,7 +139,7 @@ export function describeEngineLeaseContract(name: string, open: () => Promise<En
       expect(await a.current()).toBeUndefined();
     });
 
-    it('keeps raising the epoch after the backend restarted empty; the old lease is gone', async () => {
+    it('keeps raising the epoch after the backend restarted empty; the holder takes its lease back', async () => {
       const before: number[] = [];
       for (const lease of [a, b, a]) {
         before.push((await lease.tryAcquire())!);
@@ -148,12 +148,50 @@ export function describeEngineLeaseContract(name: string, open: () => Promise<En
       const held = await b.tryAcquire();
       expect(held).toBeGreaterThan(before[2]!);
       await cluster.restart();
-      expect(await b.renew()).toBe(false);
       expect(await a.current()).toBeUndefined();
+      // b holds the engine state: its renew takes the forgotten lease back under the same epoch.
+      expect(await b.renew()).toBe(true);
+      expect(await a.current()).toEqual({ ownerId: 'engine-b', epoch: held });
+      expect(await a.tryAcquire()).toBeUndefined();
+      await b.release();
       const after = await a.tryAcquire();
       expect(after).toBeGreaterThan(held!);
-      expect(await b.tryAcquire()).toBeUndefined();
       expect(await a.current()).toEqual({ ownerId: 'engine-a', epoch: after });
+    });
+
+    it('after the backend forgot everything, a standby that saw a holder reserves the lease for it for one TTL', async () => {
+      const first = (await a.tryAcquire())!;
+      expect(await b.tryAcquire()).toBeUndefined();
+      await cluster.restart();
+      expect(await b.tryAcquire()).toBeUndefined();
+      expect(await b.current()).toBeUndefined();
+      expect(await a.renew()).toBe(true);
+      expect(await b.current()).toEqual({ ownerId: 'engine-a', epoch: first });
+      expect(await b.tryAcquire()).toBeUndefined();
+    });
+
+    it('a holder that gave its lease up during the outage claims it back with a higher epoch, ahead of the standby', async () => {
+      const first = (await a.tryAcquire())!;
+      expect(await b.tryAcquire()).toBeUndefined();
+      await a.release();
+      await cluster.restart();
+      expect(await b.tryAcquire()).toBeUndefined();
+      const again = await a.tryAcquire();
+      expect(again).toBeGreaterThan(first);
+      expect(await b.tryAcquire()).toBeUndefined();
+      expect(await b.current()).toEqual({ ownerId: 'engine-a', epoch: again });
+    });
+
+    it('the standby takes over once the reservation expires unclaimed; the old holder cannot renew then', async () => {
+      const first = (await a.tryAcquire())!;
+      expect(await b.tryAcquire()).toBeUndefined();
+      await cluster.restart();
+      expect(await b.tryAcquire()).toBeUndefined();
+      await cluster.elapse(cluster.ttlMs + Math.round(cluster.ttlMs * 0.2));
+      const taken = await b.tryAcquire();
+      expect(taken).toBeGreaterThan(first);
+      expect(await a.renew()).toBe(false);
+      expect(await a.current()).toEqual({ ownerId: 'engine-b', epoch: taken });
     });
   });
 }
