@@ -5,9 +5,16 @@ import { MemoryLeaseTable } from './memory-lease-table';
 import { describeConnectionRegistryContract } from './testing';
 
 describeConnectionRegistryContract('MemoryConnectionRegistry', async () => {
-  const table = new MemoryLeaseTable(new ManualClock(0));
-  const nodes = [new MemoryConnectionRegistry({ table }), new MemoryConnectionRegistry({ table })] as const;
-  return { nodes, close: async () => void (await Promise.all(nodes.map((node) => node.close()))) };
+  // The system clock and real heartbeat timers, like the Redis implementation's suite.
+  const table = new MemoryLeaseTable();
+  const options = { table, leaseTtlMs: 1000, renewIntervalMs: 250 };
+  const nodes = [new MemoryConnectionRegistry(options), new MemoryConnectionRegistry(options)] as const;
+  return {
+    nodes,
+    heartbeatTtlMs: options.leaseTtlMs,
+    crash: (index) => nodes[index].abandon(),
+    close: async () => void (await Promise.all(nodes.map((node) => node.close()))),
+  };
 });
 
 describe('MemoryConnectionRegistry leases', () => {

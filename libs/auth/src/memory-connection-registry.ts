@@ -8,30 +8,37 @@ export interface MemoryConnectionRegistryOptions {
   table?: MemoryLeaseTable;
   /** Clock of the private table (ignored when `table` is given). Default: the system clock. */
   clock?: Clock;
-  /** How long a lease lives without renewal. Default 15000 ms. */
+  /** How long this node's heartbeat lives without renewal: how long a dead node's slots stay taken. Default 3000 ms. */
   leaseTtlMs?: number;
-  /** Renewal period of this registry's leases; 0 disables the timer (renewHeldLeases() by hand). Default leaseTtlMs / 3. */
+  /** Heartbeat period; 0 disables the timer (renewHeldLeases() by hand). Default leaseTtlMs / 3. */
   renewIntervalMs?: number;
 }
 
-/** ConnectionRegistry in one process (or several simulated nodes sharing a MemoryLeaseTable). */
+/**
+ * ConnectionRegistry in one process (or several simulated nodes sharing a MemoryLeaseTable).
+ * Its leases live as long as its one heartbeat in the table. Stricter than the Redis
+ * implementation after a lapse: every held lease is reported lost (no re-admission), so the
+ * connection reconnects and is counted again.
+ */
 export class MemoryConnectionRegistry implements ConnectionRegistry {
   readonly leaseTtlMs: number;
   readonly renewIntervalMs: number;
   private readonly table: MemoryLeaseTable;
   private readonly held = new Map<string, ConnectionLease>();
+  private node = randomUUID();
   private readonly lostListeners = new Set<(lease: ConnectionLease) => void>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(options: MemoryConnectionRegistryOptions = {}) {
     this.table = options.table ?? new MemoryLeaseTable(options.clock);
-    this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
+    this.leaseTtlMs = options.leaseTtlMs ?? 3000;
     this.renewIntervalMs = options.renewIntervalMs ?? Math.floor(this.leaseTtlMs / 3);
     if (!Number.isInteger(this.leaseTtlMs) || this.leaseTtlMs < 1) throw new RangeError(`leaseTtlMs must be a positive integer, got ${this.leaseTtlMs}`);
     if (!Number.isInteger(this.renewIntervalMs) || this.renewIntervalMs < 0 || this.renewIntervalMs >= this.leaseTtlMs) {
       throw new RangeError(`renewIntervalMs must be an integer 0..leaseTtlMs-1, got ${this.renewIntervalMs}`);
     }
+    this.table.join(this.node, this.leaseTtlMs);
     if (this.renewIntervalMs > 0) {
       this.timer = setInterval(() => this.renewHeldLeases(), this.renewIntervalMs);
       this.timer.unref();
@@ -45,13 +52,16 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
     if (typeof pool !== 'string' || pool === '') throw new TypeError('pool must be a non-empty string');
     if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
     const lease: ConnectionLease = Object.freeze({ leaseId: randomUUID(), userId, pool });
-    if (!this.table.tryAcquire(userId, pool, limit, lease.leaseId, this.leaseTtlMs)) return undefined;
+    // A lapsed heartbeat first costs the held leases and joins again under a new node id.
+    if (!this.table.isLive(this.node)) this.renewHeldLeases();
+    if (this.table.tryAcquire(userId, pool, limit, lease.leaseId, this.node) !== 'granted') return undefined;
     this.held.set(lease.leaseId, lease);
     return lease;
   }
 
   release(lease: ConnectionLease): Promise<void> {
-    this.held.delete(lease.leaseId);
+    // Not held here: released already, lost, or another node's lease. Nothing of ours to free.
+    if (!this.held.delete(lease.leaseId)) return Promise.resolve();
     this.table.release(lease.userId, lease.pool, lease.leaseId);
     return Promise.resolve();
   }
@@ -71,17 +81,18 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
   }
 
   /**
-   * Extends every lease held here (the timer calls this every renewIntervalMs). Leases that
-   * expired meanwhile are dropped and reported through onLeaseLost. Returns how many were renewed.
+   * One heartbeat (the timer calls this every renewIntervalMs). When the heartbeat had lapsed,
+   * every held lease is dropped and reported through onLeaseLost, and the node joins again.
+   * Returns how many leases are still held.
    */
   renewHeldLeases(): number {
-    let renewed = 0;
-    for (const lease of [...this.held.values()]) {
-      if (this.table.renew(lease.userId, lease.pool, lease.leaseId, this.leaseTtlMs)) {
-        renewed++;
-        continue;
-      }
-      this.held.delete(lease.leaseId);
+    if (this.closed || this.table.heartbeat(this.node, this.leaseTtlMs)) return this.held.size;
+    const lost = [...this.held.values()];
+    this.held.clear();
+    this.node = randomUUID();
+    this.table.join(this.node, this.leaseTtlMs);
+    for (const lease of lost) {
+      this.table.release(lease.userId, lease.pool, lease.leaseId);
       for (const listener of this.lostListeners) {
         try {
           listener(lease);
@@ -90,7 +101,16 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
         }
       }
     }
-    return renewed;
+    return 0;
+  }
+
+  /** Stops heartbeating without releasing anything: what a crash looks like to the other nodes. */
+  abandon(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.held.clear();
+    this.lostListeners.clear();
   }
 
   close(): Promise<void> {
@@ -99,6 +119,7 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const lease of this.held.values()) this.table.release(lease.userId, lease.pool, lease.leaseId);
+    this.table.leave(this.node);
     this.held.clear();
     this.lostListeners.clear();
     return Promise.resolve();

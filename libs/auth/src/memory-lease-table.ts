@@ -1,43 +1,56 @@
 import { systemClock, type Clock } from '@mdg/model';
 
+/** What tryAcquire did. `lapsed`: the node's heartbeat had ended; it must join again first. */
+export type AcquireOutcome = 'granted' | 'refused' | 'lapsed';
+
 /**
  * The shared state behind MemoryConnectionRegistry, standing in for Redis: several
- * registries (one per simulated node) can share one table. Expiry is judged by the
- * table's clock, like Redis judges it by the server's clock.
+ * registries (one per simulated node) can share one table. As in the Redis implementation,
+ * a lease lives as long as the node holding it: each node renews one heartbeat, and the
+ * leases of a node whose heartbeat lapsed count as free. Expiry is judged by the table's
+ * clock, like Redis judges it by the server's clock.
  */
 export class MemoryLeaseTable {
-  /** `${pool}\u0000${userId}` → leaseId → expiresAt (ms). Empty groups are deleted. */
-  private readonly groups = new Map<string, Map<string, number>>();
+  /** `${pool}\u0000${userId}` → leaseId → node. Empty groups are deleted. */
+  private readonly groups = new Map<string, Map<string, string>>();
+  /** node → heartbeat expiry (ms). Lapsed nodes are forgotten on the next heartbeat or join. */
+  private readonly nodes = new Map<string, number>();
 
   constructor(readonly clock: Clock = systemClock) {}
 
-  /** Atomically: prune expired leases, then add one if fewer than `limit` remain. */
-  tryAcquire(userId: string, pool: string, limit: number, leaseId: string, ttlMs: number): boolean {
-    const key = groupKey(userId, pool);
-    const group = this.live(key);
-    if ((group?.size ?? 0) >= limit) return false;
-    const target = group ?? new Map<string, number>();
-    target.set(leaseId, this.clock.now() + ttlMs);
-    this.groups.set(key, target);
+  /** Registers a new node whose heartbeat lives `ttlMs`. */
+  join(node: string, ttlMs: number): void {
+    this.forgetLapsedNodes();
+    this.nodes.set(node, this.clock.now() + ttlMs);
+  }
+
+  /** Extends a live node's heartbeat; false when it lapsed (it never revives: its slots may have been counted free). */
+  heartbeat(node: string, ttlMs: number): boolean {
+    if (!this.isLive(node)) return false;
+    this.forgetLapsedNodes();
+    this.nodes.set(node, this.clock.now() + ttlMs);
     return true;
   }
 
-  /** Extends a live lease; false when it is gone or already expired (then it stays gone). */
-  renew(userId: string, pool: string, leaseId: string, ttlMs: number): boolean {
-    // Looks at this lease only: a registry renews all its leases at once, and pruning the whole
-    // group for each would make a round O(leases²) for a user with many connections.
+  /** Ends a node's heartbeat now: every lease it holds is free at once. */
+  leave(node: string): void {
+    this.nodes.delete(node);
+  }
+
+  isLive(node: string): boolean {
+    return (this.nodes.get(node) ?? -Infinity) > this.clock.now();
+  }
+
+  /** Atomically: drop the leases of dead nodes, then add one if fewer than `limit` remain. */
+  tryAcquire(userId: string, pool: string, limit: number, leaseId: string, node: string): AcquireOutcome {
+    if (!this.isLive(node)) return 'lapsed';
     const key = groupKey(userId, pool);
-    const group = this.groups.get(key);
-    const expiresAt = group?.get(leaseId);
-    if (group === undefined || expiresAt === undefined) return false;
-    const now = this.clock.now();
-    if (expiresAt <= now) {
-      group.delete(leaseId);
-      if (group.size === 0) this.groups.delete(key);
-      return false;
-    }
-    group.set(leaseId, now + ttlMs);
-    return true;
+    const group = this.live(key);
+    if ((group?.size ?? 0) >= limit) return 'refused';
+    const target = group ?? new Map<string, string>();
+    target.set(leaseId, node);
+    this.groups.set(key, target);
+    return 'granted';
   }
 
   release(userId: string, pool: string, leaseId: string): void {
@@ -58,17 +71,21 @@ export class MemoryLeaseTable {
     return this.groups.size;
   }
 
-  /** The group with its expired leases removed (and the group itself when it becomes empty). */
-  private live(key: string): Map<string, number> | undefined {
+  /** The group with the leases of dead nodes removed (and the group itself when it becomes empty). */
+  private live(key: string): Map<string, string> | undefined {
     const group = this.groups.get(key);
     if (!group) return undefined;
-    const now = this.clock.now();
-    for (const [leaseId, expiresAt] of group) if (expiresAt <= now) group.delete(leaseId);
+    for (const [leaseId, node] of group) if (!this.isLive(node)) group.delete(leaseId);
     if (group.size === 0) {
       this.groups.delete(key);
       return undefined;
     }
     return group;
+  }
+
+  private forgetLapsedNodes(): void {
+    const now = this.clock.now();
+    for (const [node, expiresAt] of this.nodes) if (expiresAt <= now) this.nodes.delete(node);
   }
 }
 

@@ -1,60 +1,125 @@
 /**
- * Lua for RedisConnectionRegistry. A (user, pool) group is one sorted set of lease ids scored
- * by expiry (unix ms). "Now" is Redis's TIME, so the clocks of the gateway nodes never matter.
- * A lease is live while its expiry is in the future; expired members are pruned by every
- * script that touches the set, and the set itself expires once no lease can be live.
+ * Lua for RedisConnectionRegistry. Slot liveness follows node liveness:
+ * - every registry (one per gateway process) is a *node*, known by an incarnation id, with a
+ *   heartbeat in one sorted set (`nodes`: incarnation → expiry, unix ms by Redis's TIME, so
+ *   the clocks of the gateway nodes never matter);
+ * - a (user, pool) group is a sorted set of members `<incarnation>|<leaseId>`; a member counts
+ *   while its node's heartbeat is in the future, so a killed node's slots free themselves when
+ *   its one heartbeat lapses, and keeping N leases alive costs one heartbeat, not N renewals;
+ * - each node indexes its members (hash member → group key), so a dead node's members are
+ *   removed in batches by whichever node notices it first, and nothing is left behind.
+ * A node whose heartbeat lapsed never revives: its slots may have been counted free meanwhile,
+ * so it joins again under a new incarnation and re-admits its leases where the limit allows.
  */
-const NOW = `
+const COMMON = `
 local function nowMs()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function keepUntil(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+local liveness = {}
+local function isLive(nodes, node, now)
+  local known = liveness[node]
+  if known == nil then
+    local expiry = redis.call('ZSCORE', nodes, node)
+    known = expiry ~= false and tonumber(expiry) > now
+    liveness[node] = known
+  end
+  return known
+end
+-- Lease ids never hold '|': the greedy match leaves any '|' of a node id on the node side.
+local function liveCount(group, nodes, now)
+  local count = 0
+  for _, member in ipairs(redis.call('ZRANGE', group, 0, -1)) do
+    if isLive(nodes, string.match(member, '^(.*)|'), now) then
+      count = count + 1
+    else
+      redis.call('ZREM', group, member)
+    end
+  end
+  return count
 end
 `;
 
-/** KEYS[1] group. ARGV: leaseId, limit, ttl ms. Prunes, counts, adds when below the limit. Returns 1 granted, 0 refused. */
-export const ACQUIRE_LEASE_SCRIPT = `${NOW}
+/**
+ * KEYS[1] nodes. ARGV: incarnation, ttl ms, mode (`join` registers a new incarnation, `beat`
+ * extends a live one). Returns {1, a dead incarnation to reap or ''} or {0, ''} when a `beat`
+ * found the heartbeat lapsed (or gone: Redis restarted empty). Constant work, whatever the
+ * number of leases: this is what makes liveness O(1) per node.
+ */
+export const HEARTBEAT_SCRIPT = `${COMMON}
 local now = nowMs()
-local ttl = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), ARGV[1])
-keepUntil(KEYS[1], ttl)
+if ARGV[3] ~= 'join' and not isLive(KEYS[1], ARGV[1], now) then return {0, ''} end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1)
+return {1, dead[1] or ''}
+`;
+
+/**
+ * KEYS[1] group, KEYS[2] nodes, KEYS[3] the node's member index. ARGV: incarnation, leaseId,
+ * limit. Drops dead members, counts, adds below the limit. 1 granted, 0 refused, -1 this node's
+ * heartbeat lapsed (the caller joins again first).
+ */
+export const ACQUIRE_LEASE_SCRIPT = `${COMMON}
+local now = nowMs()
+if not isLive(KEYS[2], ARGV[1], now) then return -1 end
+if liveCount(KEYS[1], KEYS[2], now) >= tonumber(ARGV[3]) then return 0 end
+local member = ARGV[1] .. '|' .. ARGV[2]
+redis.call('ZADD', KEYS[1], now, member)
+redis.call('HSET', KEYS[3], member, KEYS[1])
 return 1
 `;
 
 /**
- * KEYS[i] group of lease i. ARGV[1] ttl ms, then per lease: leaseId, limit.
- * Per lease: 1 renewed; 2 re-admitted (it had vanished, e.g. Redis restarted empty, and the
- * group is still below the limit, so the live connection keeps its slot); 0 lost (gone and
- * the group is full: someone else holds the slot now).
+ * After a lapse: KEYS[1] nodes, KEYS[2] the new incarnation's index, KEYS[2 + i] group of lease i.
+ * ARGV[1] new incarnation, then per lease: leaseId, limit. Per lease 2 re-admitted, 0 lost (the
+ * group is full: someone took the slot meanwhile). -1 when the new incarnation lapsed as well.
  */
-export const RENEW_LEASES_SCRIPT = `${NOW}
+export const READMIT_LEASES_SCRIPT = `${COMMON}
 local now = nowMs()
-local ttl = tonumber(ARGV[1])
-local expiry = string.format('%d', now + ttl)
+if not isLive(KEYS[1], ARGV[1], now) then return -1 end
 local results = {}
-for i, key in ipairs(KEYS) do
-  local leaseId = ARGV[2 * i]
-  local limit = tonumber(ARGV[2 * i + 1])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZSCORE', key, leaseId) then
-    redis.call('ZADD', key, expiry, leaseId)
-    results[i] = 1
-  elseif redis.call('ZCARD', key) < limit then
-    redis.call('ZADD', key, expiry, leaseId)
-    results[i] = 2
+for i = 3, #KEYS do
+  local leaseId = ARGV[2 * (i - 2)]
+  local limit = tonumber(ARGV[2 * (i - 2) + 1])
+  if liveCount(KEYS[i], KEYS[1], now) < limit then
+    local member = ARGV[1] .. '|' .. leaseId
+    redis.call('ZADD', KEYS[i], now, member)
+    redis.call('HSET', KEYS[2], member, KEYS[i])
+    results[i - 2] = 2
   else
-    results[i] = 0
+    results[i - 2] = 0
   end
-  keepUntil(key, ttl)
 end
 return results
 `;
 
-/** KEYS[1] group. Live leases, whichever node holds them. */
-export const COUNT_LEASES_SCRIPT = `${NOW}
-return redis.call('ZCOUNT', KEYS[1], '(' .. string.format('%d', nowMs()), '+inf')
+/** KEYS[1] group, KEYS[2] nodes. Live leases, whichever node holds them. */
+export const COUNT_LEASES_SCRIPT = `${COMMON}
+return liveCount(KEYS[1], KEYS[2], nowMs())
+`;
+
+/**
+ * KEYS[1] nodes, KEYS[2] the dead node's index. ARGV: incarnation, batch size. Removes up to a
+ * batch of its members from their groups (those keys come from the index: a dead node's groups
+ * are not known to the caller). Returns 1 once the node is gone entirely, 0 when more remain.
+ * Refuses (returns 1, touching nothing) a node that is live: only lapsed nodes are reaped.
+ */
+export const REAP_NODE_SCRIPT = `${COMMON}
+local now = nowMs()
+if isLive(KEYS[1], ARGV[1], now) then return 1 end
+-- HRANDFIELD with a positive count: distinct fields, never an empty batch while any remain.
+local entries = redis.call('HRANDFIELD', KEYS[2], tonumber(ARGV[2]), 'WITHVALUES')
+for i = 1, #entries, 2 do
+  redis.call('ZREM', entries[i + 1], entries[i])
+  redis.call('HDEL', KEYS[2], entries[i])
+end
+if redis.call('HLEN', KEYS[2]) > 0 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** KEYS[1] nodes. ARGV incarnation. A clean shutdown: the heartbeat ends now, so the node's slots are free at once; reaping follows. */
+export const LEAVE_SCRIPT = `
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 1
 `;

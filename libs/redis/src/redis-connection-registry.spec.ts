@@ -30,8 +30,14 @@ async function node(keyPrefix: string, options: Partial<RedisConnectionRegistryO
 
 describeConnectionRegistryContract('RedisConnectionRegistry', async () => {
   const prefix = uniquePrefix('registry-contract');
-  const nodes = [await node(prefix), await node(prefix)] as const;
-  return { nodes, close: async () => void (await Promise.all(nodes.map((registry) => registry.close()))) };
+  const options = { leaseTtlMs: 1000, renewIntervalMs: 250 };
+  const nodes = [await node(prefix, options), await node(prefix, options)] as const;
+  return {
+    nodes,
+    heartbeatTtlMs: options.leaseTtlMs,
+    crash: (index) => nodes[index].abandon(),
+    close: async () => void (await Promise.all(nodes.map((registry) => registry.close()))),
+  };
 });
 
 describe('RedisConnectionRegistry leases', () => {
@@ -111,17 +117,25 @@ describe('RedisConnectionRegistry leases', () => {
     expect(a.heldCount + b.heldCount).toBe(10);
   });
 
-  it('keeps Redis tidy: groups carry a TTL and vanish when released; user ids with colons stay apart', async () => {
+  it('keeps Redis tidy: released and closed leases leave no keys; a dead node is reaped by a live one', async () => {
     const prefix = uniquePrefix('tidy');
     const registry = await node(prefix, { leaseTtlMs: 5000 });
     const first = await registry.acquire('a:b', 'api-ws', 1);
     expect(await registry.acquire('a', 'api-ws', 1)).toBeDefined();
     const key = `${prefix}conn:api-ws:a%3Ab`;
-    const ttl = await probe.pttl(key);
-    expect(ttl).toBeGreaterThan(4000);
-    expect(ttl).toBeLessThanOrEqual(5000);
+    expect(await probe.zcard(key)).toBe(1);
     await registry.release(first!);
     expect(await probe.exists(key)).toBe(0);
+    await registry.close();
+    expect(await probe.keys(`${prefix}*`)).toEqual([]);
+
+    const crashed = await node(prefix, { leaseTtlMs: 300, renewIntervalMs: 0 });
+    for (let user = 0; user < 3; user++) await crashed.acquire(`user-${user}`, 'api-ws', 2);
+    crashed.abandon();
+    const reaper = await node(prefix, { leaseTtlMs: 5000, renewIntervalMs: 0 });
+    await eventually(async () => (await reaper.renewHeldLeases(), reaper.stats().reapedNodes === 1), { what: 'the dead node reaped', timeoutMs: 5000 });
+    expect(await probe.keys(`${prefix}conn:*`)).toEqual([]);
+    expect(await probe.zrange(`${prefix}conn-nodes`, '0', '-1')).toEqual([reaper.incarnation]);
   });
 
   it('validates its arguments and configuration, and refuses to acquire after close', async () => {

@@ -6,82 +6,95 @@ import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type 
 import { emitErrorWarning } from './emit-error-warning';
 import { assertKeyPrefix } from './key-prefix';
 import { redisKeys, type RedisKeys } from './redis-keys';
-import { ACQUIRE_LEASE_SCRIPT, COUNT_LEASES_SCRIPT, RENEW_LEASES_SCRIPT } from './lease-scripts';
+import { ACQUIRE_LEASE_SCRIPT, COUNT_LEASES_SCRIPT, HEARTBEAT_SCRIPT, LEAVE_SCRIPT, READMIT_LEASES_SCRIPT, REAP_NODE_SCRIPT } from './lease-scripts';
 
 export interface RedisConnectionRegistryOptions {
   connection: RedisConnection;
   /** Start of every key name, e.g. `mdg:`; groups live at `<prefix>conn:<pool>:<userId>` (URI-encoded). */
   keyPrefix: string;
-  /** How long a lease lives without renewal: the bound on how long a crashed node's slots stay taken. Default 15000 ms. */
+  /** How long this node's heartbeat lives without renewal: the bound on how long a crashed node's slots stay taken. Default 3000 ms. */
   leaseTtlMs?: number;
-  /** Renewal period of this registry's leases; 0 disables the timer (call renewHeldLeases() by hand). Default leaseTtlMs / 3. */
+  /** Heartbeat period; 0 disables the timer (call renewHeldLeases() by hand). Default leaseTtlMs / 3. */
   renewIntervalMs?: number;
   /** A command without an answer within this time fails (acquire then rejects). Default 2000 ms. */
   commandTimeoutMs?: number;
   reconnect?: RedisReconnectOptions;
-  /** Connection name shown by CLIENT LIST. Default `mdg-registry`. */
+  /** Connection name shown by CLIENT LIST, and the start of this node's incarnation ids. Default `mdg-registry`. */
   name?: string;
 }
 
 export interface RedisConnectionRegistryStats {
-  /** Leases this registry holds and renews. */
+  /** Leases this registry holds. */
   held: number;
-  /** Lease renewals that found the lease in place. */
+  /** Leases confirmed live by a heartbeat (held leases × successful heartbeats; no Redis work per lease). */
   renewed: number;
-  /** Renewals that found the lease gone (Redis restarted empty, or it expired during a stall) but a free slot, and took it back. */
+  /** Leases taken back after this node's heartbeat lapsed (Redis restarted empty, or a stall) because their slot was still free. */
   readmitted: number;
   /** Leases reported through onLeaseLost. */
   lost: number;
-  /** Renewal rounds that failed (Redis unreachable); the leases are kept and renewed once it answers. */
+  /** Heartbeat rounds that failed (Redis unreachable); the leases are kept and the heartbeat retried. */
   renewalFailures: number;
   /** Connection errors seen (each failed reconnection attempt counts). */
   connectionErrors: number;
+  /** Successful heartbeats. */
+  heartbeats: number;
+  /** Dead nodes whose leftover members this node removed. */
+  reapedNodes: number;
 }
 
 interface HeldLease {
   readonly lease: ConnectionLease;
   readonly limit: number;
   readonly key: string;
+  /** The incarnation the lease is recorded under. */
+  readonly node: string;
 }
 
-/** Leases per renewal script call: keeps each call short and its argument list far below Lua's limits. */
-const RENEW_BATCH = 500;
+/** Leases per re-admission call, and members per reaping call: keeps each script short. */
+const BATCH = 500;
 
+const heartbeatScript = new RedisScript(HEARTBEAT_SCRIPT);
 const acquireScript = new RedisScript(ACQUIRE_LEASE_SCRIPT);
-const renewScript = new RedisScript(RENEW_LEASES_SCRIPT);
+const readmitScript = new RedisScript(READMIT_LEASES_SCRIPT);
 const countScript = new RedisScript(COUNT_LEASES_SCRIPT);
+const reapScript = new RedisScript(REAP_NODE_SCRIPT);
+const leaveScript = new RedisScript(LEAVE_SCRIPT);
 
 /**
  * ConnectionRegistry over Redis: "at most N live connections per user and pool" across every
- * gateway node. A (user, pool) group is a sorted set of lease ids scored by expiry, judged by
- * Redis's clock; acquire is one atomic script (prune expired, count, add below the limit).
+ * gateway node, judged by Redis's clock; acquire is one atomic script (drop dead members,
+ * count, add below the limit). Layout and scripts: lease-scripts.ts.
  *
- * Each registry renews the leases it holds on a timer, all in one script call per 500 leases.
- * A node that dies stops renewing, so its slots free themselves after leaseTtlMs; close()
- * frees them at once. When a renewal finds a lease gone (Redis restarted without persistence,
- * or the lease expired while this process stalled) it takes the slot back if the group is
- * still below the lease's limit, so a Redis restart does not cut live connections; otherwise
- * the slot belongs to someone else now and onLeaseLost fires.
+ * A slot lives as long as the node holding it: each registry renews one heartbeat per period,
+ * whatever number of leases it holds, so a node killed with SIGKILL frees all its slots once
+ * its heartbeat lapses (leaseTtlMs), and a clean close() frees them at once. When a heartbeat
+ * finds itself lapsed (Redis restarted without persistence, or this process stalled longer
+ * than leaseTtlMs) the node joins again under a new incarnation and takes its slots back
+ * where the group is still below the lease's limit, so a Redis restart does not cut live
+ * connections; the others belong to someone else now and onLeaseLost fires.
  */
 export class RedisConnectionRegistry implements ConnectionRegistry {
   readonly leaseTtlMs: number;
   readonly renewIntervalMs: number;
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
+  private readonly nodeName: string;
+  private node: string;
+  private joined: Promise<void> | undefined;
   private readonly held = new Map<string, HeldLease>();
   private readonly lostListeners = new Set<(lease: ConnectionLease) => void>();
   private readonly errorListeners = new Set<(error: ServiceUnavailableError) => void>();
-  private readonly counters = { renewed: 0, readmitted: 0, lost: 0, renewalFailures: 0, connectionErrors: 0 };
+  private readonly counters = { renewed: 0, readmitted: 0, lost: 0, renewalFailures: 0, connectionErrors: 0, heartbeats: 0, reapedNodes: 0 };
   private timer: NodeJS.Timeout | undefined;
   private renewal: Promise<number> | undefined;
-  /** Renewal failures are reported once per outage, not once per round. */
+  /** Heartbeat failures are reported once per outage, not once per round. */
   private failing = false;
   private closed = false;
 
   constructor(options: RedisConnectionRegistryOptions) {
     assertKeyPrefix(options.keyPrefix, 'RedisConnectionRegistry');
     this.keys = redisKeys(options.keyPrefix);
-    this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
+    this.leaseTtlMs = options.leaseTtlMs ?? 3000;
     this.renewIntervalMs = options.renewIntervalMs ?? Math.floor(this.leaseTtlMs / 3);
     const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     const problems: string[] = [];
@@ -91,20 +104,22 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     }
     if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) problems.push(`commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`);
     if (problems.length > 0) throw new InvalidConfigError(problems.map((problem) => `RedisConnectionRegistry: ${problem}`));
+    this.nodeName = options.name ?? 'mdg-registry';
+    this.node = this.newIncarnation();
 
     // Commands that were in flight when the connection dropped are not resent after the
     // reconnect: their callers already got a timeout, and a late acquire would hold a slot nobody renews.
-    this.redis = createRedisClient(options.connection, options.name ?? 'mdg-registry', options.reconnect, {
+    this.redis = createRedisClient(options.connection, this.nodeName, options.reconnect, {
       commandTimeout: commandTimeoutMs,
       autoResendUnfulfilledCommands: false,
     });
-    // Every failed reconnection attempt emits an error; counted here, reported once per outage by the renewal.
+    // Every failed reconnection attempt emits an error; counted here, reported once per outage by the heartbeat.
     this.redis.on('error', () => {
       this.counters.connectionErrors += 1;
     });
     this.redis.on('ready', () => {
-      // Back after an outage: renew (or take back) the held slots before anyone else can take them.
-      if (this.renewIntervalMs > 0 && this.held.size > 0) void this.renewHeldLeases();
+      // Back after an outage: beat (or join again and take the held slots back) before anyone else can take them.
+      if (this.renewIntervalMs > 0 && this.joined !== undefined) void this.renewHeldLeases();
     });
     if (this.renewIntervalMs > 0) {
       this.timer = setInterval(() => void this.renewHeldLeases(), this.renewIntervalMs);
@@ -112,11 +127,12 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     }
   }
 
-  /** A registry whose connection is up, or a ServiceUnavailableError after `connectTimeoutMs` (default 10000). */
+  /** A registry whose connection is up and heartbeat running, or a ServiceUnavailableError after `connectTimeoutMs` (default 10000). */
   static async connect(options: RedisConnectionRegistryOptions & { connectTimeoutMs?: number }): Promise<RedisConnectionRegistry> {
     const registry = new RedisConnectionRegistry(options);
     try {
       await waitUntilReady(registry.redis, options.connectTimeoutMs ?? 10_000, 'the connection registry');
+      await registry.join();
     } catch (error) {
       await registry.close();
       throw error;
@@ -131,40 +147,51 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
     const lease: ConnectionLease = Object.freeze({ leaseId: randomUUID(), userId, pool });
     const key = this.groupKey(userId, pool);
-    let granted: unknown;
+    let granted = 0;
+    let node = this.node;
     try {
-      granted = await acquireScript.run(this.redis, [key], [lease.leaseId, limit, this.leaseTtlMs]);
+      await this.join();
+      node = this.node;
+      granted = Number(await acquireScript.run(this.redis, [key, this.keys.connectionNodes.heartbeats, this.membersKey(node)], [node, lease.leaseId, limit]));
+      if (granted === -1) {
+        // This node's heartbeat lapsed (a stall, or Redis restarted empty): join again, then retry once.
+        await this.renewHeldLeases();
+        node = this.node;
+        granted = Number(await acquireScript.run(this.redis, [key, this.keys.connectionNodes.heartbeats, this.membersKey(node)], [node, lease.leaseId, limit]));
+      }
     } catch (error) {
       throw new ServiceUnavailableError('redis', `acquiring a ${pool} slot for ${userId} failed: ${(error as Error).message}`, { cause: error });
     }
+    if (granted === -1) throw new ServiceUnavailableError('redis', `acquiring a ${pool} slot for ${userId} failed: this node's heartbeat keeps lapsing`);
     if (granted !== 1) return undefined;
-    if (this.closed) {
-      // Closed while the script ran: give the slot back instead of holding it unrenewed.
-      await this.removeLeases([{ lease, limit, key }]);
-      return undefined;
-    }
-    this.held.set(lease.leaseId, { lease, limit, key });
-    return lease;
+    const entry: HeldLease = { lease, limit, key, node };
+    // Closed while the script ran: the node has left (its members count as free); reaping removes this one.
+    if (this.closed) return undefined;
+    this.held.set(lease.leaseId, entry);
+    // The node joined again while the script ran: the member sits under the lapsed incarnation.
+    if (node !== this.node) await this.readmit([entry]);
+    return this.held.has(lease.leaseId) ? lease : undefined;
   }
 
   async release(lease: ConnectionLease): Promise<void> {
+    const entry = this.held.get(lease.leaseId);
+    // Not held here: released already, lost, or another node's lease. Nothing of ours to free.
+    if (entry === undefined) return;
     this.held.delete(lease.leaseId);
     try {
-      await this.redis.zrem(this.groupKey(lease.userId, lease.pool), lease.leaseId);
+      await this.removeMember(entry);
     } catch (error) {
       throw new ServiceUnavailableError(
         'redis',
-        `releasing a ${lease.pool} slot of ${lease.userId} failed (it expires after ${this.leaseTtlMs} ms): ${(error as Error).message}`,
-        {
-          cause: error,
-        },
+        `releasing a ${lease.pool} slot of ${lease.userId} failed (it stays taken while this node lives): ${(error as Error).message}`,
+        { cause: error },
       );
     }
   }
 
   async count(userId: string, pool: string): Promise<number> {
     try {
-      return Number(await countScript.run(this.redis, [this.groupKey(userId, pool)], []));
+      return Number(await countScript.run(this.redis, [this.groupKey(userId, pool), this.keys.connectionNodes.heartbeats], []));
     } catch (error) {
       throw new ServiceUnavailableError('redis', `counting ${pool} slots of ${userId} failed: ${(error as Error).message}`, { cause: error });
     }
@@ -175,7 +202,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     return () => this.lostListeners.delete(listener);
   }
 
-  /** Renewal failures (Redis unreachable), once per outage. Without a listener they become process warnings. */
+  /** Heartbeat failures (Redis unreachable), once per outage. Without a listener they become process warnings. */
   onError(listener: (error: ServiceUnavailableError) => void): () => void {
     this.errorListeners.add(listener);
     return () => this.errorListeners.delete(listener);
@@ -185,23 +212,39 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     return this.held.size;
   }
 
+  /** This node's current incarnation id (changes when it joins again after a lapse). */
+  get incarnation(): string {
+    return this.node;
+  }
+
   stats(): RedisConnectionRegistryStats {
     return { held: this.held.size, ...this.counters };
   }
 
   /**
-   * Renews every lease held here (the timer calls this every renewIntervalMs), taking back
-   * vanished ones where the limit allows and reporting the others through onLeaseLost.
-   * Concurrent calls share one round. Resolves with the number of leases still held and
-   * renewed; never rejects (failures go to onError and are retried next round).
+   * One heartbeat round (the timer calls this every renewIntervalMs): one script call whatever
+   * the number of leases. After a lapse, joins again and re-admits the held leases, reporting
+   * the ones whose slot was taken through onLeaseLost; then reaps one batch of a dead node, if
+   * any. Concurrent calls share one round. Resolves with the number of leases still held (0 when
+   * the round failed); never rejects (failures go to onError and are retried next round).
    */
   renewHeldLeases(): Promise<number> {
     if (this.renewal === undefined) {
-      this.renewal = this.renewOnce().finally(() => {
+      this.renewal = this.beatOnce().finally(() => {
         this.renewal = undefined;
       });
     }
     return this.renewal;
+  }
+
+  /** Stops heartbeating and drops the connection without releasing anything: what a SIGKILL looks like to the other nodes. */
+  abandon(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.held.clear();
+    this.lostListeners.clear();
+    this.redis.disconnect();
   }
 
   async close(): Promise<void> {
@@ -209,32 +252,60 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    const held = [...this.held.values()];
     this.held.clear();
     this.lostListeners.clear();
-    if (held.length > 0 && this.redis.status === 'ready') await this.removeLeases(held);
+    if (this.joined !== undefined && this.redis.status === 'ready') {
+      try {
+        // Ending the heartbeat frees every slot at once; reaping then removes the members.
+        await leaveScript.run(this.redis, [this.keys.connectionNodes.heartbeats], [this.node]);
+        while (!(await this.reap(this.node)));
+      } catch (error) {
+        this.report(
+          new ServiceUnavailableError('redis', `leaving failed; this node's slots free themselves within ${this.leaseTtlMs} ms: ${(error as Error).message}`, {
+            cause: error,
+          }),
+        );
+      }
+    }
     await closeRedisClient(this.redis);
   }
 
-  private async renewOnce(): Promise<number> {
-    const batch = [...this.held.values()];
-    if (batch.length === 0 || this.closed) return 0;
-    let results: number[];
+  /** Registers this node's first heartbeat, once. */
+  private join(): Promise<void> {
+    this.joined ??= this.heartbeat('join').then(
+      () => undefined,
+      (error: unknown) => {
+        this.joined = undefined;
+        throw error;
+      },
+    );
+    return this.joined;
+  }
+
+  private async heartbeat(mode: 'join' | 'beat'): Promise<{ alive: boolean; dead: string }> {
+    const [alive, dead] = (await heartbeatScript.run(this.redis, [this.keys.connectionNodes.heartbeats], [this.node, this.leaseTtlMs, mode])) as [
+      number,
+      string,
+    ];
+    return { alive: Number(alive) === 1, dead };
+  }
+
+  private async beatOnce(): Promise<number> {
+    if (this.closed) return 0;
     try {
-      const chunks: Promise<unknown>[] = [];
-      for (let start = 0; start < batch.length; start += RENEW_BATCH) {
-        const chunk = batch.slice(start, start + RENEW_BATCH);
-        const args: (string | number)[] = [this.leaseTtlMs];
-        for (const { lease, limit } of chunk) args.push(lease.leaseId, limit);
-        chunks.push(
-          renewScript.run(
-            this.redis,
-            chunk.map(({ key }) => key),
-            args,
-          ),
-        );
+      await this.join();
+      const beat = await this.heartbeat('beat');
+      let dead = beat.dead;
+      if (!beat.alive) {
+        // Lapsed: the old incarnation's slots may have been counted free, so it never revives.
+        this.node = this.newIncarnation();
+        ({ dead } = await this.heartbeat('join'));
+        await this.readmit([...this.held.values()]);
       }
-      results = (await Promise.all(chunks)).flatMap((result) => (result as number[]).map(Number));
+      this.counters.heartbeats += 1;
+      this.counters.renewed += this.held.size;
+      this.failing = false;
+      if (dead !== '' && dead !== this.node && (await this.reap(dead))) this.counters.reapedNodes += 1;
     } catch (error) {
       this.counters.renewalFailures += 1;
       if (!this.failing && !this.closed) {
@@ -242,59 +313,70 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
         this.report(
           new ServiceUnavailableError(
             'redis',
-            `renewing ${batch.length} connection lease(s) failed; retrying every ${this.renewIntervalMs} ms: ${(error as Error).message}`,
-            { cause: error },
+            `the connection-registry heartbeat failed; retrying every ${this.renewIntervalMs} ms: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
           ),
         );
       }
       return 0;
     }
-    this.failing = false;
-    let renewed = 0;
-    const releasedMeanwhile: HeldLease[] = [];
-    batch.forEach((entry, index) => {
-      const result = results[index];
-      const stillHeld = this.held.get(entry.lease.leaseId) === entry;
-      if (result === 1 || result === 2) {
-        if (result === 1) this.counters.renewed += 1;
-        else this.counters.readmitted += 1;
-        if (stillHeld) renewed += 1;
-        // Released while the script ran, and the script put it back: take it out again.
-        else if (result === 2) releasedMeanwhile.push(entry);
-        return;
-      }
-      if (!stillHeld) return;
-      this.held.delete(entry.lease.leaseId);
-      this.counters.lost += 1;
-      for (const listener of [...this.lostListeners]) {
-        try {
-          listener(entry.lease);
-        } catch (listenerError) {
-          process.emitWarning(`an onLeaseLost listener threw for lease ${entry.lease.leaseId}: ${String(listenerError)}`, 'RedisConnectionRegistry');
-        }
-      }
-    });
-    if (releasedMeanwhile.length > 0) await this.removeLeases(releasedMeanwhile);
-    return renewed;
+    return this.held.size;
   }
 
-  /** Best effort: a lease that cannot be removed now expires after leaseTtlMs anyway. */
-  private async removeLeases(entries: readonly HeldLease[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const { key, lease } of entries) pipeline.zrem(key, lease.leaseId);
-    try {
-      const results = (await pipeline.exec()) ?? [];
-      const failure = results.find(([error]) => error !== null)?.[0];
-      if (failure) throw failure;
-    } catch (error) {
-      this.report(
-        new ServiceUnavailableError(
-          'redis',
-          `releasing ${entries.length} connection lease(s) failed; they expire within ${this.leaseTtlMs} ms: ${(error as Error).message}`,
-          { cause: error },
-        ),
-      );
+  /** Records the leases under the current incarnation where their group allows; the others are lost. */
+  private async readmit(entries: readonly HeldLease[]): Promise<void> {
+    for (let start = 0; start < entries.length; start += BATCH) {
+      const chunk = entries.slice(start, start + BATCH);
+      const node = this.node;
+      const args: (string | number)[] = [node];
+      for (const { lease, limit } of chunk) args.push(lease.leaseId, limit);
+      const keys = [this.keys.connectionNodes.heartbeats, this.membersKey(node), ...chunk.map(({ key }) => key)];
+      const answer = (await readmitScript.run(this.redis, keys, args)) as number | number[];
+      if (!Array.isArray(answer)) throw new Error('the new incarnation lapsed while re-admitting its leases');
+      const releasedMeanwhile: HeldLease[] = [];
+      chunk.forEach((entry, index) => {
+        const stillHeld = this.held.get(entry.lease.leaseId) === entry;
+        if (Number(answer[index]) === 2) {
+          this.counters.readmitted += 1;
+          const moved: HeldLease = { ...entry, node };
+          if (stillHeld) this.held.set(entry.lease.leaseId, moved);
+          // Released while the script ran, and the script put it back: take it out again.
+          else releasedMeanwhile.push(moved);
+          return;
+        }
+        if (!stillHeld) return;
+        this.held.delete(entry.lease.leaseId);
+        this.counters.lost += 1;
+        for (const listener of [...this.lostListeners]) {
+          try {
+            listener(entry.lease);
+          } catch (listenerError) {
+            process.emitWarning(`an onLeaseLost listener threw for lease ${entry.lease.leaseId}: ${String(listenerError)}`, 'RedisConnectionRegistry');
+          }
+        }
+      });
+      for (const entry of releasedMeanwhile) await this.removeMember(entry);
     }
+  }
+
+  /** One batch of a dead node's members removed; true once nothing of it is left. */
+  private async reap(node: string): Promise<boolean> {
+    return Number(await reapScript.run(this.redis, [this.keys.connectionNodes.heartbeats, this.membersKey(node)], [node, BATCH])) === 1;
+  }
+
+  private async removeMember({ key, node, lease }: HeldLease): Promise<void> {
+    const member = `${node}|${lease.leaseId}`;
+    await this.redis.multi().zrem(key, member).hdel(this.membersKey(node), member).exec();
+  }
+
+  private newIncarnation(): string {
+    return `${this.nodeName}:${randomUUID()}`;
+  }
+
+  private membersKey(node: string): string {
+    return this.keys.connectionNodes.members(node);
   }
 
   private groupKey(userId: string, pool: string): string {

@@ -16,6 +16,8 @@ function allNames(keys: RedisKeys): Map<string, string> {
   add('connections(a, u)', keys.connections('a', 'u'));
   add('connections(a:u, v)', keys.connections('a:u', 'v'));
   add('connections(a, u:v)', keys.connections('a', 'u:v'));
+  add('connectionNodes.heartbeats', keys.connectionNodes.heartbeats);
+  add('connectionNodes.members(n)', keys.connectionNodes.members('n'));
   add('apiKeys.version', keys.apiKeys.version);
   add('apiKeys.index', keys.apiKeys.index);
   add('apiKeys.events', keys.apiKeys.events);

@@ -22,6 +22,13 @@ export interface RedisKeys {
   };
   /** ConnectionRegistry: sorted set of lease ids per (pool, user), parts URI-encoded so a ':' in an id cannot merge two groups. */
   connections(pool: string, userId: string): string;
+  /** ConnectionRegistry node liveness: what keeps a node's slots taken (see lease-scripts.ts). */
+  readonly connectionNodes: {
+    /** Sorted set: node incarnation → heartbeat expiry (ms). */
+    readonly heartbeats: string;
+    /** Hash of one node incarnation's members (member → group key), for reaping a dead node. */
+    members(incarnation: string): string;
+  };
   /** KeyStore (RedisKeyStore). */
   readonly apiKeys: {
     /** Counter raised by every change. */
@@ -86,6 +93,11 @@ export function redisKeys(prefix: string): RedisKeys {
       latest: (stream: string, sharded: boolean) => key(sharded ? `latest:{${stream}}` : `latest:${stream}`),
     }),
     connections: (pool: string, userId: string) => key(`conn:${encodeURIComponent(pool)}:${encodeURIComponent(userId)}`),
+    // `conn-nodes` cannot collide with a group: group keys are `conn:`.
+    connectionNodes: Object.freeze({
+      heartbeats: key('conn-nodes'),
+      members: (incarnation: string) => key(`conn-nodes:${encodeURIComponent(incarnation)}`),
+    }),
     apiKeys: Object.freeze({
       version: key('keys:version'),
       index: key('keys:index'),

@@ -1,8 +1,13 @@
+import { eventually } from '@mdg/testing';
 import type { ConnectionLease, ConnectionRegistry } from '../connection-registry';
 
 export interface RegistryCluster {
   /** Two registries backed by the same shared state, standing for two gateway nodes. */
   readonly nodes: readonly [ConnectionRegistry, ConnectionRegistry];
+  /** How long a node's slots may outlive it: the nodes' heartbeat TTL (keep it short, about a second). */
+  readonly heartbeatTtlMs: number;
+  /** Ends a node as SIGKILL would: no release, no more heartbeats, nothing sent. */
+  crash(node: 0 | 1): void;
   /** Closes both nodes and whatever backs them. */
   close(): Promise<void>;
 }
@@ -75,6 +80,27 @@ export function describeConnectionRegistryContract(name: string, open: () => Pro
 
     it('a limit of 0 refuses everything', async () => {
       expect(await a.acquire('user-1', 'api-ws', 0)).toBeUndefined();
+    });
+
+    it('slots live as long as their node: kept through several heartbeat TTLs, freed within one TTL of a crash', async () => {
+      const ttl = cluster.heartbeatTtlMs;
+      await a.acquire('user-1', 'api-ws', 2);
+      await a.acquire('user-1', 'api-ws', 2);
+      // Three TTLs of heartbeats: the other node sees both slots taken at every look.
+      const heldSince = Date.now();
+      await eventually(
+        async () => {
+          expect(await b.count('user-1', 'api-ws')).toBe(2);
+          return Date.now() - heldSince > 3 * ttl;
+        },
+        { what: 'both slots held through three heartbeat TTLs', timeoutMs: 10 * ttl + 5000 },
+      );
+      cluster.crash(0);
+      const crashedAt = Date.now();
+      await eventually(async () => (await b.acquire('user-1', 'api-ws', 2)) !== undefined, { what: "a crashed node's slot freed", timeoutMs: ttl + 2000 });
+      expect(Date.now() - crashedAt).toBeLessThan(ttl + 2000);
+      expect(await b.acquire('user-1', 'api-ws', 2)).toBeDefined();
+      expect(await b.acquire('user-1', 'api-ws', 2)).toBeUndefined();
     });
 
     it('close releases every lease the node holds', async () => {
