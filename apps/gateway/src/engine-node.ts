@@ -36,7 +36,7 @@ interface Active {
 export class EngineNode {
   private active: Active | undefined;
   /** The engine of this node's last ownership, in case the store comes back empty (Redis restarted without persistence). */
-  private retired: MarketEngine | undefined;
+  private retired: { engine: MarketEngine; pipeline: MarketPipeline } | undefined;
   private ownership: EngineOwnership | undefined;
   private needFullCheckpoint = true;
   private takeovers = 0;
@@ -104,9 +104,13 @@ export class EngineNode {
     const { config, registry, bus, clock } = this.deps;
     let engine = new MarketEngine(registry, { candles: { graceMs: candleGraceFor(config) } });
     const checkpoint = this.deps.ownership ? await this.deps.ownership.stateStore.load() : undefined;
-    if (checkpoint && checkpoint.candles.length + checkpoint.tickers.length === 0 && this.retired) {
-      // The store lost everything (Redis restarted empty) but this node still holds the freshest state.
-      engine = this.retired;
+    const retired = this.retired;
+    let carried: StreamResumePoint[] = [];
+    if (checkpoint && checkpoint.candles.length + checkpoint.tickers.length === 0 && retired) {
+      // The store lost everything (Redis restarted empty) but this node still holds the freshest
+      // state, and its seqs: the bus snapshots are gone too, and seq must not start again at 1.
+      engine = retired.engine;
+      carried = retired.pipeline.resumePoints();
       this.deps.log(`engine ${config.nodeId}: state store empty, continuing from this node's own state`);
     } else if (checkpoint) {
       engine.candles.restore(checkpoint.candles);
@@ -122,6 +126,7 @@ export class EngineNode {
       // Write-ahead: the checkpoint that contains a final is stored before the final is published.
       beforeCandlePublish: store ? () => this.checkpoint(engine, epoch, store) : undefined,
     });
+    pipeline.resume(carried);
     if (checkpoint) await this.resumeStreams(engine, pipeline);
     const feed = this.deps.createFeed();
     this.active = { epoch, engine, pipeline, feed };
@@ -158,13 +163,20 @@ export class EngineNode {
    * Saves what changed since the last save (a full state after any failure). Resolves false
    * when the store refused the epoch: this engine was deposed and must publish nothing more.
    */
-  private async checkpoint(engine: MarketEngine, epoch: number, store: EngineStateStore): Promise<boolean> {
+  private async checkpoint(engine: MarketEngine, epoch: number, store: EngineStateStore, retry = true): Promise<boolean> {
     const full = this.needFullCheckpoint;
     const state = { candles: engine.candles.checkpoint(full), tickers: engine.ticker.checkpoint(full) };
     try {
       const accepted = await store.save(epoch, state);
       this.needFullCheckpoint = false;
       if (accepted) return true;
+      // Refused can mean Redis forgot the lease (restarted empty): a renew takes it back when no
+      // other engine took it since, and this engine, which holds the state, carries on.
+      if (retry && (await this.deps.ownership?.lease.renew().catch(() => false))) {
+        this.deps.log(`engine ${this.deps.config.nodeId}: lease gone from Redis, taken back with epoch ${epoch}`);
+        this.needFullCheckpoint = true;
+        return this.checkpoint(engine, epoch, store, false);
+      }
       this.deps.log(`engine ${this.deps.config.nodeId}: checkpoint refused (epoch ${epoch} deposed), going silent`);
       void this.demote('lost');
       return false;
@@ -180,7 +192,7 @@ export class EngineNode {
     if (active === undefined) return;
     this.active = undefined;
     await active.pipeline.halt();
-    if (reason === 'lost') this.retired = active.engine;
+    if (reason === 'lost') this.retired = { engine: active.engine, pipeline: active.pipeline };
     this.deps.log(`engine ${this.deps.config.nodeId}: ${reason === 'lost' ? 'lost the lease, now standby' : 'stopped'}`);
   }
 

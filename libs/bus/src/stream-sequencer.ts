@@ -10,6 +10,11 @@ export class StreamSequencer {
     return seq;
   }
 
+  /** The last seq handed out per stream (what a successor resumes from when the bus snapshots are gone). */
+  positions(): { stream: string; seq: number }[] {
+    return [...this.last].map(([stream, seq]) => ({ stream, seq }));
+  }
+
   /** Continue a stream from a known seq (after a takeover the new owner resumes, never repeats). */
   resume(stream: string, lastSeq: number): void {
     if (lastSeq > (this.last.get(stream) ?? 0)) this.last.set(stream, lastSeq);

@@ -86,6 +86,11 @@ export class MarketPipeline {
     for (const point of points) this.sequencer.resume(point.stream, point.seq);
   }
 
+  /** The last seq published per stream: a later pipeline of the same engine continues from here. */
+  resumePoints(): StreamResumePoint[] {
+    return this.sequencer.positions();
+  }
+
   get epoch(): number {
     return this.sequencer.epoch;
   }
