@@ -12,6 +12,7 @@ export * from './history-limits';
 export * from './parse-client-message';
 export * from './encode-chart-event';
 export * from './encode-history-event';
+export * from './encode-flat-chart-event';
 // /api-ws
 export * from './api-ws-messages';
 export * from './price-update';

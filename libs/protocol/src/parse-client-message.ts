@@ -13,6 +13,8 @@ export type ClientMessage =
       readonly history?: number;
       /** Extension: the final candles after this unix-ms time before live ones (a reconnecting bot's last candle time). */
       readonly since?: number;
+      /** Extension: quiet buckets get a flat final (previous close, zero volume), so the stream has no holes. */
+      readonly flat?: boolean;
     }
   | { readonly kind: 'unsubscribe'; readonly id?: RequestId; readonly token: TokenInstrument; readonly timeframe: Timeframe }
   | { readonly kind: 'ping'; readonly id?: RequestId }
@@ -81,6 +83,8 @@ export function parseClientMessage(text: string, registry: InstrumentRegistry): 
   if (badHistory !== undefined) return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidHistory('history', history, badHistory) };
   const badSince = since === undefined ? undefined : sinceProblem(since);
   if (badSince !== undefined) return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidHistory('since', since, badSince) };
+  const flat = own(body, 'flat') ?? undefined;
+  if (flat !== undefined && typeof flat !== 'boolean') return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidPayload('flat must be true or false') };
   return {
     kind: 'subscribe',
     ...echo,
@@ -88,6 +92,7 @@ export function parseClientMessage(text: string, registry: InstrumentRegistry): 
     timeframe,
     ...(history === undefined ? {} : { history: history as number }),
     ...(since === undefined ? {} : { since: since as number }),
+    ...(flat === true ? { flat: true } : {}),
   };
 }
 
