@@ -1,9 +1,9 @@
 import type { CandleUpdate } from '@mdg/model';
-import { isLinked } from './candle-links';
 import type { CandleRange, CandleStore } from './candle-store';
 import type { HistoryRequest } from './history-request';
 import type { HistoryServiceStats } from './history-service-stats';
 import { isHistoryComplete } from './is-history-complete';
+import { checkSeamChain, type SeamChainCheck } from './seam-chain-check';
 import type { SeamOutput } from './seam-output';
 import { withTimeout } from './with-timeout';
 
@@ -23,18 +23,29 @@ export interface SeamContext {
   readonly done: () => void;
 }
 
+const NOTHING_STORED: CandleRange = { candles: [], prevs: [], coversFrom: undefined, floor: undefined };
+
 interface Entry<T> {
   readonly update: CandleUpdate;
   readonly item: T;
 }
 
-type Check = { readonly kind: 'linked' | 'waiting' | 'unprovable'; readonly recovered: CandleRange['candles'] };
-
 /**
  * Joins one subscription's history to its live stream with no final missing or repeated.
  *
  * The caller attaches to the live stream first and pushes every live update from that moment
- * (`push`); meanwhile the store is read. Then, in order:
+ * (`push`); meanwhile the store is read.
+ *
+ * Linked streams (the engine stamps CandleUpdate.prev, the newest final published before each
+ * update): the `history` answer itself carries the truth. The first pushed update P tells which
+ * finals exist before the live part (through P.prev); every later final arrives live. So the
+ * answer waits (at most `seamTimeoutMs`, re-reading the store every `seamPollMs`) until the
+ * store holds P.prev, and `complete` is true only when the stored links run unbroken from
+ * `since` to it. P.prev null (an engine restarted without state) proves nothing before P, unless
+ * no bucket lies between the client's last final and P. Then live updates follow and the seam
+ * is settled at once: no later error can contradict the answer.
+ *
+ * Streams without links (older producers) use the seam check below; in order:
  * 1. `history`: the stored finals. H = the newest of them (or `since` when there are none).
  * 2. The updates pushed so far and from now on, minus those at or before H (the answer already
  *    holds those buckets' finals), until the first live final B after H.
@@ -54,6 +65,12 @@ type Check = { readonly kind: 'linked' | 'waiting' | 'unprovable'; readonly reco
  */
 export class HistorySeam<T> {
   private phase: 'query' | 'live' | 'verify' | 'settled' | 'cancelled' = 'query';
+  /** While querying: reading the store, waiting for the first live update, or for the store to catch up with it. */
+  private step: 'read' | 'first' | 'catch-up' = 'read';
+  /** The first store answer (kept while the first live update is awaited). */
+  private stored: CandleRange | undefined;
+  /** The stream has no live state at all: the first live update is not awaited. */
+  private liveUnknown = false;
   /** Updates pushed while querying, then (from B on) while verifying; in push order. */
   private readonly waiting: Entry<T>[] = [];
   /** H: the newest final time the client has (history, `since`, recovered, or live). */
@@ -88,6 +105,7 @@ export class HistorySeam<T> {
       case 'verify':
         this.waiting.push({ update, item });
         if (this.waiting.length > this.context.maxHeld) this.overflow();
+        else if (this.phase === 'query' && this.step === 'first') this.join();
         return;
       case 'live': {
         const out: SeamOutput<T>[] = [];
@@ -102,6 +120,12 @@ export class HistorySeam<T> {
       case 'cancelled':
         return;
     }
+  }
+
+  /** The stream has no live state (nothing was ever published on it): answer without waiting for one. */
+  noLiveState(): void {
+    this.liveUnknown = true;
+    if (this.phase === 'query' && this.step === 'first') this.join();
   }
 
   /** The subscription is gone: stop polling, drop what is held. Idempotent. */
@@ -128,18 +152,100 @@ export class HistorySeam<T> {
       if (this.phase !== 'query') return;
       context.counters.storeFailures += 1;
       context.report(asError(error, `history of ${this.label()} unavailable; answered complete:false`));
-      this.answer([], false);
       // Nothing stored can be proven, so there is no seam to check: live continues after `since`.
-      this.lastTime = request.since;
-      const out: SeamOutput<T>[] = [{ kind: 'history', candles: [], complete: false }];
-      for (const entry of this.waiting.splice(0))
-        if (this.lastTime === undefined || entry.update.candle.time > this.lastTime) out.push({ kind: 'live', item: entry.item });
-      this.settle(out);
-      this.emit(out);
+      this.answerAndSettle(NOTHING_STORED, false);
       return;
     }
     if (this.phase !== 'query') return;
-    const complete = isHistoryComplete(request, range, limit);
+    this.stored = range;
+    this.step = 'first';
+    this.join();
+  }
+
+  /** With the store read: answers once the first live update says where the live part begins. */
+  private join(): void {
+    const range = this.stored!;
+    const { request, context } = this;
+    const limit = request.history ?? context.maxHistory;
+    const first = this.waiting[0]?.update;
+    if (first === undefined && !this.liveUnknown) {
+      if (this.timer === undefined) {
+        // A stream whose state is still on its way (the bus snapshot) answers when it arrives; one
+        // that never comes must not hold the answer forever.
+        this.deadline = context.now() + context.seamTimeoutMs;
+        this.schedule(context.seamTimeoutMs, () => this.noLiveState());
+      }
+      return;
+    }
+    this.clearTimer();
+    if (first?.prev === undefined) {
+      this.answerUnlinked(range, isHistoryComplete(request, range, limit));
+      return;
+    }
+    const newest = range.candles.at(-1)?.time ?? request.since;
+    const target = first.prev;
+    if (target === null) {
+      // The engine knows no final before `first`: only adjacency proves nothing is in between.
+      const adjacent = newest === undefined || first.candle.time <= newest + this.tfMs;
+      this.answerAndSettle(range, adjacent && isHistoryComplete(request, range, limit));
+      return;
+    }
+    if (newest !== undefined && target <= newest) {
+      this.answerAndSettle(range, isHistoryComplete(request, range, limit));
+      return;
+    }
+    // Finals were published before the subscription and are not stored yet (the store is
+    // written off the hot path): wait for them, so the one answer holds them.
+    this.step = 'catch-up';
+    this.deadline = context.now() + context.seamTimeoutMs;
+    this.schedule(0, () => void this.catchUp(target, limit));
+  }
+
+  private async catchUp(target: number, limit: number): Promise<void> {
+    const { context, request } = this;
+    let range: CandleRange | undefined;
+    try {
+      range = await withTimeout(
+        context.store.range(request.instrument, request.timeframe, { afterTime: request.since, limit }),
+        context.queryTimeoutMs,
+        'the candle store',
+      );
+    } catch (error) {
+      if (!this.reportedVerifyFailure) {
+        this.reportedVerifyFailure = true;
+        context.counters.storeFailures += 1;
+        context.report(asError(error, `history of ${this.label()}: the store could not be read; retrying until the deadline`));
+      }
+    }
+    if (this.phase !== 'query') return;
+    const caughtUp = range !== undefined && (range.candles.at(-1)?.time ?? Number.NEGATIVE_INFINITY) >= target;
+    if (caughtUp) {
+      const before = this.stored!.candles.at(-1)?.time ?? Number.NEGATIVE_INFINITY;
+      context.counters.recovered += range!.candles.filter((candle) => candle.time > before).length;
+      this.answerAndSettle(range!, isHistoryComplete(request, range!, limit));
+    } else if (context.now() >= this.deadline) {
+      this.answerAndSettle(range ?? this.stored!, false);
+    } else {
+      this.schedule(context.seamPollMs, () => void this.catchUp(target, limit));
+    }
+  }
+
+  /** The answer, then every held update after it; the seam is done (linked streams, or nothing to check). */
+  private answerAndSettle(range: CandleRange, complete: boolean): void {
+    this.answer(range.candles, complete);
+    this.lastTime = range.candles.at(-1)?.time ?? this.request.since;
+    const out: SeamOutput<T>[] = [{ kind: 'history', candles: range.candles, complete }];
+    for (const entry of this.waiting.splice(0)) {
+      if (this.lastTime === undefined || entry.update.candle.time > this.lastTime) out.push({ kind: 'live', item: entry.item });
+      else this.context.counters.skipped += 1;
+    }
+    this.settle(out);
+    this.emit(out);
+  }
+
+  /** The answer of a stream without links; the seam check (accept, verify) follows. */
+  private answerUnlinked(range: CandleRange, complete: boolean): void {
+    const { request } = this;
     this.answer(range.candles, complete);
     this.lastTime = range.candles.at(-1)?.time ?? request.since;
     this.phase = 'live';
@@ -180,13 +286,14 @@ export class HistorySeam<T> {
     this.waiting.push(entry);
     this.deadline = this.context.now() + this.context.seamTimeoutMs;
     // Not at once: the final may have been published in this very tick, its store write right after.
-    this.schedule(0);
+    this.schedule(0, () => void this.verify());
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, work: () => void): void {
+    this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.verify();
+      work();
     }, delayMs);
     // A seam waiting for the store must never be what keeps a process alive.
     this.timer.unref();
@@ -196,7 +303,7 @@ export class HistorySeam<T> {
     const anchor = this.anchor;
     if (this.phase !== 'verify' || anchor === undefined) return;
     const { context, request } = this;
-    let check: Check = { kind: 'waiting', recovered: [] };
+    let check: SeamChainCheck = { kind: 'waiting', recovered: [] };
     try {
       const range = await withTimeout(
         context.store.range(request.instrument, request.timeframe, {
@@ -207,7 +314,7 @@ export class HistorySeam<T> {
         context.queryTimeoutMs,
         'the candle store',
       );
-      check = this.check(range, anchor.candle.time);
+      check = checkSeamChain(range, anchor.candle.time, this.lastTime, this.request.timeframe, this.request.history ?? context.maxHistory);
     } catch (error) {
       if (!this.reportedVerifyFailure) {
         this.reportedVerifyFailure = true;
@@ -218,30 +325,7 @@ export class HistorySeam<T> {
     if (this.phase !== 'verify') return;
     if (check.kind === 'linked') this.release(check.recovered, false);
     else if (check.kind === 'unprovable' || context.now() >= this.deadline) this.release(check.recovered, true);
-    else this.schedule(context.seamPollMs);
-  }
-
-  /** Whether the stored candles in (H, B] link H to B without a hole; the ones before B are to be recovered. */
-  private check(range: CandleRange, anchorTime: number): Check {
-    const { candles, prevs, floor } = range;
-    const holdsAnchor = candles.at(-1)?.time === anchorTime;
-    const end = holdsAnchor ? candles.length - 1 : candles.length;
-    // No history at all: the client asked for the newest N and got none, so those are what it missed.
-    const start = this.lastTime === undefined ? Math.max(0, end - (this.request.history ?? this.context.maxHistory)) : 0;
-    const recovered = candles.slice(start, end);
-    if (!holdsAnchor) return { kind: 'waiting', recovered };
-    let previous = this.lastTime;
-    for (let index = start; index < candles.length; index++) {
-      const candle = candles[index]!;
-      const prev = prevs[index] ?? null;
-      if (previous !== undefined && !isLinked(previous, candle.time, prev, this.request.timeframe)) {
-        // An unknown link (the producer restarted) or a predecessor already removed never resolves.
-        const unprovable = prev === null || (floor !== undefined && prev < floor);
-        return { kind: unprovable ? 'unprovable' : 'waiting', recovered };
-      }
-      previous = candle.time;
-    }
-    return { kind: 'linked', recovered };
+    else this.schedule(context.seamPollMs, () => void this.verify());
   }
 
   /** Ends the check: the gap notice if unproven, the recovered finals, then B and what was held. */
@@ -271,13 +355,7 @@ export class HistorySeam<T> {
     }
     // Still querying (a very slow store): answer without history rather than hold live updates longer.
     this.context.counters.storeFailures += 1;
-    this.answer([], false);
-    this.lastTime = this.request.since;
-    const out: SeamOutput<T>[] = [{ kind: 'history', candles: [], complete: false }];
-    for (const entry of this.waiting.splice(0))
-      if (this.lastTime === undefined || entry.update.candle.time > this.lastTime) out.push({ kind: 'live', item: entry.item });
-    this.settle(out);
-    this.emit(out);
+    this.answerAndSettle(NOTHING_STORED, false);
   }
 
   private answer(candles: CandleRange['candles'], complete: boolean): void {

@@ -58,16 +58,25 @@ class LaggingStore implements CandleStore {
   }
 }
 
-/** The engine side: publishes updates of one stream to the live subscribers, then hands the finals to the store. */
+/**
+ * The engine side: publishes updates of one stream to the live subscribers, then hands the finals
+ * to the store. `engineLinks`: stamps CandleUpdate.prev as the engine does (its last final, null
+ * before the first); an older producer sends none.
+ */
 class Producer {
   readonly linker = new FinalCandleLinker();
   readonly listeners = new Set<(update: CandleUpdate) => void>();
   readonly finals: number[] = [];
 
-  constructor(private readonly store: CandleStore) {}
+  constructor(
+    private readonly store: CandleStore,
+    private readonly engineLinks: { lastFinal: number | null } | undefined = undefined,
+  ) {}
 
   publish(bucket: number, closed: boolean): void {
-    const update: CandleUpdate = { instrument: 'A', timeframe: TF, candle: testCandle(at(bucket)), closed };
+    const links = this.engineLinks;
+    const update: CandleUpdate = { instrument: 'A', timeframe: TF, candle: testCandle(at(bucket)), closed, ...(links ? { prev: links.lastFinal } : {}) };
+    if (closed && links) links.lastFinal = at(bucket);
     if (closed) this.finals.push(bucket);
     for (const listener of [...this.listeners]) listener(update);
     void this.store.upsert(this.linker.link([update]));
@@ -81,7 +90,8 @@ class Subscriber {
   readonly seam: HistorySeam<CandleUpdate>;
   private readonly detach: () => void;
 
-  constructor(service: HistoryService, producer: Producer, request: Omit<HistoryRequest, 'instrument' | 'timeframe'>) {
+  /** `joinLive`: the answer waits for the first live update (as the endpoint's); otherwise it is told there is none. */
+  constructor(service: HistoryService, producer: Producer, request: Omit<HistoryRequest, 'instrument' | 'timeframe'>, joinLive = false) {
     const listener = (update: CandleUpdate): void => {
       if (this.settled) this.outputs.push({ kind: 'live', item: update });
       else this.seam.push(update, update);
@@ -94,6 +104,7 @@ class Subscriber {
         if (output.kind === 'settled') this.settled = true;
       }
     });
+    if (!joinLive) this.seam.noLiveState();
   }
 
   get answer(): Extract<SeamOutput<CandleUpdate>, { kind: 'history' }> | undefined {
@@ -331,10 +342,13 @@ describe('HistoryService', () => {
     expect(() => new HistoryService({ store: new MemoryCandleStore(), seamTimeoutMs: 0 })).toThrow(/seamTimeoutMs/);
   });
 
-  it('under load, with a store lagging at random, every client sees each final exactly once, in order', async () => {
+  it.each([
+    ['without engine links (the seam check)', false],
+    ['with engine links (the answer waits for the store)', true],
+  ])('under load, with a store lagging at random, every client sees each final exactly once, in order: %s', async (_name, linked) => {
     const store = new LaggingStore();
     store.automaticLagMs = 8;
-    const producer = new Producer(store);
+    const producer = new Producer(store, linked ? { lastFinal: null } : undefined);
     const history = service(store, { seamTimeoutMs: 10_000 });
     const clients: Subscriber[] = [];
     let bucket = 0;
@@ -348,7 +362,8 @@ describe('HistoryService', () => {
       if (step % 10 === 5) {
         const previous = clients.at(-1);
         const lastFinal = previous?.finals().at(-1);
-        clients.push(new Subscriber(history, producer, lastFinal !== undefined && step % 20 === 5 ? { since: at(lastFinal) } : { history: 1 + (step % 40) }));
+        const request = lastFinal !== undefined && step % 20 === 5 ? { since: at(lastFinal) } : { history: 1 + (step % 40) };
+        clients.push(new Subscriber(history, producer, request, linked));
       }
       await delay(step % 4 === 0 ? 1 : 0);
     }
@@ -365,5 +380,79 @@ describe('HistoryService', () => {
     }
     expect(history.stats().open).toBe(0);
     for (const client of clients) client.close();
+  });
+
+  describe('with engine links (CandleUpdate.prev): the one answer carries the truth', () => {
+    it('waits for the store to hold the finals before the first live update, and answers them complete', async () => {
+      const store = new LaggingStore();
+      const producer = new Producer(store, { lastFinal: null });
+      for (let b = 0; b < 4; b++) producer.publish(b, true);
+      store.flush();
+      producer.publish(4, true);
+      producer.publish(5, true); // 4 and 5 are published but not stored yet
+      const client = new Subscriber(service(store, { seamTimeoutMs: 60_000 }), producer, { since: at(1) }, true);
+      producer.publish(6, false);
+      await eventually(async () => client.seam.state === 'query' && store.held.length === 2, { timeoutMs: 1000, what: 'the first live update' });
+      expect(client.outputs).toEqual([]);
+      store.flush();
+      await eventually(async () => client.settled, { timeoutMs: 1000, what: 'settled' });
+      expect(client.answer!.complete).toBe(true);
+      expect(client.kinds()).toEqual(['history', 'live:6', 'settled']);
+      expect(client.finals()).toEqual([2, 3, 4, 5]);
+      client.close();
+    });
+
+    it('answers complete:false, in the answer, when the store cannot catch up before the deadline', async () => {
+      const store = new LaggingStore();
+      const producer = new Producer(store, { lastFinal: null });
+      store.lose.add(at(3));
+      for (let b = 0; b < 4; b++) producer.publish(b, true);
+      store.flush();
+      const client = new Subscriber(service(store, { seamTimeoutMs: 100 }), producer, { since: at(0) }, true);
+      producer.publish(4, false);
+      await eventually(async () => client.settled, { timeoutMs: 1000, what: 'settled' });
+      expect(client.answer!.complete).toBe(false);
+      expect(client.kinds()).toEqual(['history', 'live:4', 'settled']);
+      client.close();
+    });
+
+    it('says complete:false after a restart without state (an embedded gateway), never a later error', async () => {
+      const store = new MemoryCandleStore(); // the embedded store restarts empty too
+      const producer = new Producer(store, { lastFinal: null });
+      const client = new Subscriber(service(store), producer, { since: at(3) }, true);
+      producer.publish(9, false);
+      producer.publish(9, true);
+      producer.publish(10, true);
+      await eventually(async () => client.settled, { timeoutMs: 1000, what: 'settled' });
+      expect(client.answer).toMatchObject({ candles: [], complete: false });
+      expect(client.kinds()).toEqual(['history', 'live:9', 'live:9F', 'live:10F', 'settled']);
+      expect(errors).toEqual([]);
+      // Only adjacency proves a junction the engine knows nothing about.
+      const fresh = new MemoryCandleStore();
+      const restarted = new Producer(fresh, { lastFinal: null });
+      const adjacent = new Subscriber(service(fresh), restarted, { since: at(3) }, true);
+      restarted.publish(4, false);
+      await eventually(async () => adjacent.settled, { timeoutMs: 1000, what: 'settled' });
+      expect(adjacent.answer).toMatchObject({ candles: [], complete: true });
+      for (const one of [client, adjacent]) one.close();
+    });
+
+    it('resumes completely across a takeover: the new owner continues the links', async () => {
+      const store = new MemoryCandleStore();
+      const links = { lastFinal: null as number | null };
+      const first = new Producer(store, links);
+      for (let b = 0; b < 4; b++) first.publish(b, true);
+      // The new owner restored the checkpoint (the engine's last final) but its linker is new.
+      const second = new Producer(store, links);
+      second.publish(5, true);
+      second.publish(6, false);
+      const client = new Subscriber(service(store), second, { since: at(1) }, true);
+      second.publish(6, true);
+      await eventually(async () => client.settled, { timeoutMs: 1000, what: 'settled' });
+      expect(client.answer!.complete).toBe(true);
+      expect(client.finals()).toEqual([2, 3, 5, 6]);
+      expect(errors).toEqual([]);
+      client.close();
+    });
   });
 });

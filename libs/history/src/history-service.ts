@@ -27,8 +27,10 @@ export interface HistoryServiceOptions {
  * CandleStore and joins it to the live stream without a missing or repeated final (see
  * HistorySeam for the algorithm). Core: no I/O of its own, any store, any transport.
  *
- * Use: attach to the live stream, then `open`, then push every live update to the seam until
- * it emits `settled`; send what it emits, in order.
+ * Use: attach to the live stream, then `open`, then push every live update to the seam (the
+ * stream's current state first) until it emits `settled`; send what it emits, in order. A stream
+ * with no state at all is reported with `seam.noLiveState()`: the answer waits for the first
+ * live update (at most `seamTimeoutMs`), which tells where the live part begins.
  */
 export class HistoryService {
   readonly maxHistory: number;

@@ -45,6 +45,11 @@ export class ChartHistoryBridge {
     this.seam.push(envelope.payload, envelope);
   }
 
+  /** The stream has no live state to join: the history answer goes out without waiting for one. */
+  noLiveState(): void {
+    this.seam.noLiveState();
+  }
+
   cancel(): void {
     this.seam.cancel();
   }

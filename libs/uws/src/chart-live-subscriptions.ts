@@ -139,6 +139,8 @@ export class ChartLiveSubscriptions {
       )
       .finally(() => {
         stream.fetchingSnapshot = false;
+        // No state at all (nothing ever published, or unreadable): history answers need not wait for one.
+        if (stream.last === undefined) for (const waiting of stream.awaitingSnapshot) stream.bridged.get(waiting)?.noLiveState();
         stream.awaitingSnapshot.clear();
       });
   }

@@ -33,7 +33,7 @@ export class ChartStream<Member = unknown> {
    * Members whose subscription carried history/since and whose seam is not settled yet: they are
    * not on the topic; each live envelope is pushed to their bridge instead (ChartHistoryBridge).
    */
-  readonly bridged = new Map<Member, { push(envelope: CandleEnvelope): void; cancel(): void }>();
+  readonly bridged = new Map<Member, { push(envelope: CandleEnvelope): void; noLiveState(): void; cancel(): void }>();
   /** Detaches the hub listener; set once the listener is attached. */
   detach: () => void = () => undefined;
   private readonly finals: CandleEnvelope[] = [];
