@@ -74,6 +74,7 @@ export class Gateway {
         bus,
         keyStore,
         connections,
+        redisHealth: infrastructure.redisHealth,
         clock,
         observer: this.metrics.observer,
         history: historyInfrastructure.history,

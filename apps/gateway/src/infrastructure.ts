@@ -2,7 +2,15 @@ import { MemoryConnectionRegistry, type ConnectionRegistry, type KeyStore } from
 import { MemoryMarketBus, type MarketBus } from '@mdg/bus';
 import { FileKeyStore } from '@mdg/local-store';
 import type { EngineLease, EngineStateStore } from '@mdg/pipeline';
-import { RedisConnectionRegistry, RedisEngineLease, RedisEngineStateStore, RedisKeyStore, RedisMarketBus } from '@mdg/redis';
+import {
+  RedisConnectionRegistry,
+  RedisEngineLease,
+  RedisEngineStateStore,
+  RedisHealthProbe,
+  RedisKeyStore,
+  RedisMarketBus,
+  type RedisHealth,
+} from '@mdg/redis';
 import type { GatewayConfig } from '@mdg/config';
 
 /** The shared services the roles talk through: in-process for the embedded default, Redis otherwise. */
@@ -13,6 +21,8 @@ export interface Infrastructure {
   readonly connections: ConnectionRegistry;
   /** Engine ownership, only with Redis (the embedded engine is the only one). */
   readonly ownership?: { lease: EngineLease; stateStore: EngineStateStore };
+  /** Whether Redis answers (a hung server keeps every connection "up"), only with Redis. */
+  readonly redisHealth?: { check(): RedisHealth };
   close(): Promise<void>;
 }
 
@@ -46,8 +56,15 @@ export async function createInfrastructure(config: GatewayConfig, overrides: Inf
     opened.push(bus);
     const keyStore = overrides.keyStore ?? (await RedisKeyStore.open({ connection, keyPrefix }));
     opened.push(keyStore);
-    const connections = await RedisConnectionRegistry.connect({ connection, keyPrefix, leaseTtlMs: config.connectionLeaseTtlMs });
+    const connections = await RedisConnectionRegistry.connect({
+      connection,
+      keyPrefix,
+      leaseTtlMs: config.connectionLeaseTtlMs,
+      name: `mdg-registry-${config.nodeId}`,
+    });
     opened.push(connections);
+    const redisHealth = await RedisHealthProbe.connect({ connection, name: `mdg-health-${config.nodeId}` });
+    opened.push(redisHealth);
     let ownership: Infrastructure['ownership'];
     if (config.roles.has('engine')) {
       const lease = await RedisEngineLease.connect({ connection, keyPrefix, ownerId: config.nodeId, ttlMs: config.engineLeaseTtlMs });
@@ -62,6 +79,7 @@ export async function createInfrastructure(config: GatewayConfig, overrides: Inf
       keyStore,
       connections,
       ownership,
+      redisHealth,
       close: async () => {
         for (const resource of opened.reverse()) await resource.close();
       },

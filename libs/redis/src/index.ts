@@ -1,6 +1,7 @@
 export * from './envelope-codec';
 export * from './redis-market-bus';
 export * from './redis-connection-registry';
+export * from './redis-health-probe';
 export * from './redis-key-store';
 export * from './redis-engine-lease';
 export * from './redis-engine-state-store';
