@@ -3,6 +3,7 @@ import type { Timeframe, TokenInstrument } from '@mdg/model';
 import { chartLiveErrors, type ChartLiveError, type RequestId } from '@mdg/protocol';
 import type { CandleEnvelope } from './chart-stream';
 import { encodeHistoryEvent, encodeRecoveredChartEvent } from '@mdg/protocol';
+import type { FlatFiller } from './flat-filler';
 
 /** What the endpoint lends a bridge: its own ways of sending on the session. */
 export interface ChartHistoryBridgeHost {
@@ -13,6 +14,8 @@ export interface ChartHistoryBridgeHost {
   encode(envelope: CandleEnvelope): Buffer;
   /** Runs sends corked (they come from timers and hub listeners, not uWS callbacks). */
   corked(work: () => void): void;
+  /** With `"flat": true`: fills quiet buckets in what the bridge sends; the stream takes it over at goLive. */
+  readonly flat?: FlatFiller;
   /** The seam is settled: deliver the stream's live envelopes the usual way (the topic) from now on. */
   goLive(bridge: ChartHistoryBridge): void;
 }
@@ -65,13 +68,27 @@ export class ChartHistoryBridge {
   /** False when the session is gone (nothing more to send). */
   private send(output: SeamOutput<CandleEnvelope>): boolean {
     switch (output.kind) {
-      case 'history':
-        return this.host.sendChart(encodeHistoryEvent(this.token, this.timeframe, output.candles, output.complete));
-      case 'live':
-        return this.host.sendChart(this.host.encode(output.item));
+      case 'history': {
+        const flat = this.host.flat;
+        // Holes in an answer that is not complete may be lost finals: only a complete one is filled.
+        const candles = flat !== undefined && output.complete ? flat.fill(output.candles) : output.candles;
+        const last = candles.at(-1);
+        if (flat !== undefined && last !== undefined) flat.sent(last, true);
+        return this.host.sendChart(encodeHistoryEvent(this.token, this.timeframe, candles, output.complete));
+      }
+      case 'live': {
+        const { candle, closed } = output.item.payload;
+        if (this.host.flat !== undefined && !this.host.flat.before(candle.time)) return false;
+        if (!this.host.sendChart(this.host.encode(output.item))) return false;
+        this.host.flat?.sent(candle, closed);
+        return true;
+      }
       case 'recovered':
+        if (this.host.flat !== undefined && !this.host.flat.before(output.candle.time)) return false;
+        this.host.flat?.sent(output.candle, true);
         return this.host.sendChart(encodeRecoveredChartEvent(this.token, this.timeframe, output.candle));
       case 'gap':
+        this.host.flat?.forget();
         this.host.sendError(chartLiveErrors.historyGap(this.token.tokenAddress, this.timeframe, output.after, output.before), this.id);
         return true;
       case 'settled':

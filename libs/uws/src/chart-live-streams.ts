@@ -82,6 +82,7 @@ export class ChartLiveStreams {
     stream.bridged.get(session)?.cancel();
     stream.bridged.delete(session);
     stream.members.delete(session);
+    stream.flat.delete(session);
     stream.awaitingSnapshot.delete(session);
     if (stream.members.size > 0) return;
     stream.detach();
@@ -132,11 +133,25 @@ export class ChartLiveStreams {
     stream.awaitingSnapshot.clear();
     // Members joining their history get the envelope through their bridge (which corks its own sends).
     if (bridged !== undefined) for (const bridge of [...bridged.values()]) bridge.push(candle);
+    if (stream.flat.size > 0) this.sendFlat(stream, candle, bytes);
     // On the topic: exactly the live members (slow ones left it, bridged ones have not joined it yet).
     if (wide) recipients = app.numSubscribers(stream.topic);
     if (recipients === 0) return;
     app.publish(stream.topic, bytes, false);
     sender.countSent(recipients, bytes.length, 'chart');
     if (observer !== undefined) observer.onDelivered('chart-live', envelope, recipients, bytes.length);
+  }
+
+  /** `"flat": true` members, one by one: the quiet buckets' flat finals first, then the envelope's shared bytes. */
+  private sendFlat(stream: ChartStream<ChartLiveSession>, envelope: CandleEnvelope, bytes: Buffer): void {
+    const { sender } = this.deps;
+    const { candle, closed } = envelope.payload;
+    for (const [session, filler] of stream.flat) {
+      // Slow members get it with their catch-up, like the topic's.
+      if (session.closed || session.slowSince !== undefined) continue;
+      sender.corked(session, () => {
+        if (filler.before(candle.time) && sender.send(session, bytes, 'chart')) filler.sent(candle, closed);
+      });
+    }
   }
 }

@@ -3,12 +3,13 @@ import type { Hub } from '@mdg/edge';
 import type { HistoryService } from '@mdg/history';
 import type { Timeframe, TokenInstrument } from '@mdg/model';
 import { ChartHistoryBridge } from './chart-history-bridge';
-import { chartLiveErrors, historyProblem, subscriptionConfirmedMessage, unsubscribedMessage, type RequestId } from '@mdg/protocol';
+import { chartLiveErrors, encodeFlatChartEvent, historyProblem, subscriptionConfirmedMessage, unsubscribedMessage, type RequestId } from '@mdg/protocol';
 import type { ChartLiveSender } from './chart-live-sender';
 import type { ChartLiveSession } from './chart-live-session';
 import type { ChartLiveStreams } from './chart-live-streams';
 import type { CandleEnvelope, ChartStream } from './chart-stream';
 import { isCandleUpdate } from '@mdg/protocol';
+import { FlatFiller } from './flat-filler';
 
 export interface ChartLiveSubscriptionsDeps {
   hub: Hub;
@@ -23,6 +24,8 @@ export interface ChartLiveSubscriptionsDeps {
 export interface SubscriptionExtras {
   history?: number;
   since?: number;
+  /** Flat finals for quiet buckets (FlatFiller); the mode of the first subscription to a stream stays. */
+  flat?: boolean;
 }
 
 /**
@@ -58,15 +61,20 @@ export class ChartLiveSubscriptions {
     const stream = streams.join(streamId, token, timeframe, session);
     session.subscriptions.set(streamId, stream);
     if (!sender.send(session, subscriptionConfirmedMessage(token.tokenAddress, timeframe, id))) return;
+    const flat =
+      request.flat === true ? new FlatFiller(timeframe, (candle) => sender.send(session, encodeFlatChartEvent(token, timeframe, candle), 'chart')) : undefined;
     if (wantsHistory && history !== undefined) {
-      this.openHistory(history, session, stream, request, id);
+      this.openHistory(history, session, stream, request, id, flat);
       return;
     }
-    if (session.slowSince === undefined) session.ws?.subscribe(stream.topic);
+    // A flat member is served through its filler instead of the topic (see ChartLiveStreams).
+    if (flat !== undefined) stream.flat.set(session, flat);
+    else if (session.slowSince === undefined) session.ws?.subscribe(stream.topic);
     // Late joiner: the current candle at once, then live updates.
     if (stream.last !== undefined) {
       if (session.slowSince !== undefined) session.cursors.set(streamId, stream.position());
       sender.send(session, streams.encode(stream, stream.last), 'chart');
+      flat?.sent(stream.last.payload.candle, stream.last.payload.closed);
     } else {
       if (session.slowSince !== undefined) session.cursors.set(streamId, undefined);
       this.fetchSnapshot(stream, session);
@@ -103,9 +111,11 @@ export class ChartLiveSubscriptions {
     stream: ChartStream<ChartLiveSession>,
     request: SubscriptionExtras,
     id: RequestId | undefined,
+    flat: FlatFiller | undefined,
   ): void {
     const { sender, streams } = this.deps;
     const bridge = new ChartHistoryBridge(history, stream.token, stream.timeframe, request, id, {
+      flat,
       sendChart: (data) => sender.send(session, data, 'chart'),
       sendError: (error, requestId) => sender.sendError(session, error, requestId),
       encode: (envelope) => streams.encode(stream, envelope),
@@ -115,8 +125,9 @@ export class ChartLiveSubscriptions {
         stream.bridged.delete(session);
         if (session.closed || session.subscriptions.get(stream.stream) !== stream) return;
         // A slow session joins with the others when it drains; its catch-up starts from here.
-        if (session.slowSince === undefined) session.ws?.subscribe(stream.topic);
-        else session.cursors.set(stream.stream, stream.position());
+        if (flat !== undefined) stream.flat.set(session, flat);
+        else if (session.slowSince === undefined) session.ws?.subscribe(stream.topic);
+        if (session.slowSince !== undefined) session.cursors.set(stream.stream, stream.position());
       },
     });
     stream.bridged.set(session, bridge);
@@ -163,6 +174,7 @@ export class ChartLiveSubscriptions {
       // Slow members get it with their catch-up (their cursor for this stream is "nothing yet").
       if (session.closed || session.slowSince !== undefined || session.subscriptions.get(stream.stream) !== stream) continue;
       sender.corked(session, () => sender.send(session, bytes, 'chart'));
+      stream.flat.get(session)?.sent(candle.payload.candle, candle.payload.closed);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { isAfter, type Envelope, type StreamId, type StreamPosition } from '@mdg/bus';
 import type { CandleUpdate, Timeframe, TokenInstrument } from '@mdg/model';
 import { isCandleUpdate } from '@mdg/protocol';
+import type { FlatFiller } from './flat-filler';
 
 export type CandleEnvelope = Envelope<CandleUpdate>;
 
@@ -34,6 +35,8 @@ export class ChartStream<Member = unknown> {
    * not on the topic; each live envelope is pushed to their bridge instead (ChartHistoryBridge).
    */
   readonly bridged = new Map<Member, { push(envelope: CandleEnvelope): void; noLiveState(): void; cancel(): void }>();
+  /** Members with `"flat": true`, off the topic: each live envelope goes out through their FlatFiller. */
+  readonly flat = new Map<Member, FlatFiller>();
   /** Detaches the hub listener; set once the listener is attached. */
   detach: () => void = () => undefined;
   private readonly finals: CandleEnvelope[] = [];

@@ -123,8 +123,16 @@ export class SlowConsumerGuard {
       if (hubSince === undefined && !stream.coversFinalsAfter(cursor)) counters.incompleteCatchUps += 1;
       const catchUp = stream.catchUp(cursor, hubSince);
       counters.conflatedUpdates += catchUp.conflated;
-      for (const envelope of catchUp.envelopes) if (!sender.send(session, this.deps.encode(stream, envelope), 'chart')) return;
-      session.ws?.subscribe(stream.topic);
+      const flat = stream.flat.get(session);
+      // Finals that may be lost are a hole, not a quiet market: no flat candles across it.
+      if (hubSince === undefined && !stream.coversFinalsAfter(cursor)) flat?.forget();
+      for (const envelope of catchUp.envelopes) {
+        if (flat !== undefined && !flat.before(envelope.payload.candle.time)) return;
+        if (!sender.send(session, this.deps.encode(stream, envelope), 'chart')) return;
+        flat?.sent(envelope.payload.candle, envelope.payload.closed);
+      }
+      // A flat member stays off the topic: the stream delivers to it through its filler.
+      if (flat === undefined) session.ws?.subscribe(stream.topic);
     }
     session.cursors.clear();
     session.slowSince = undefined;
