@@ -25,6 +25,9 @@ class Bot {
   readonly finals = new Map<string, Candle[]>();
   readonly historyFlags: boolean[] = [];
   readonly problems: string[] = [];
+  /** PROTOCOL.md's order rule, per connection and stream: the newest candle time seen and whether it was final. */
+  readonly orderViolations: string[] = [];
+  private newest = new Map<string, { time: number; closed: boolean; finals: Set<number> }>();
   private client: TestClient | undefined;
   private read = 0;
 
@@ -44,6 +47,7 @@ class Bot {
     const client = await this.harness.connect(this.apiKey);
     this.client = client;
     this.read = 0;
+    this.newest = new Map();
     await client.until(() => client.texts.length > 0, 5000, 'the connected message');
     this.read = 1;
     for (const { token, timeframe } of this.streams) {
@@ -73,10 +77,23 @@ class Bot {
       if (message.event === 'history') {
         this.historyFlags.push(message.complete);
         list.push(...message.candles.map(pick));
-      } else if (message.event === 'chart' && message.candle.closed) {
-        list.push(pick(message.candle));
+        for (const candle of message.candles) this.checkOrder(message.tokenAddress, message.timeframe, candle.time, true);
+      } else if (message.event === 'chart') {
+        this.checkOrder(message.tokenAddress, message.timeframe, message.candle.time, message.candle.closed);
+        if (message.candle.closed) list.push(pick(message.candle));
       }
     }
+  }
+
+  /** Never older than already sent; the final of T before anything of T+1; one final per bucket. */
+  private checkOrder(tokenAddress: string, timeframe: number, time: number, closed: boolean): void {
+    const key = keyOf(tokenAddress, timeframe);
+    const seen = this.newest.get(key) ?? { time: Number.NEGATIVE_INFINITY, closed: true, finals: new Set<number>() };
+    if (time < seen.time) this.orderViolations.push(`${key}: ${time} after ${seen.time}`);
+    else if (time > seen.time && !seen.closed) this.orderViolations.push(`${key}: ${time} before the final of ${seen.time}`);
+    if (seen.finals.has(time)) this.orderViolations.push(`${key}: ${time} after its final`);
+    if (closed) seen.finals.add(time);
+    this.newest.set(key, { time: Math.max(time, seen.time), closed: time >= seen.time ? closed : seen.closed, finals: seen.finals });
   }
 
   lastTime(ref: StreamRef): number | undefined {
@@ -173,6 +190,7 @@ describe.each([
 
       for (const bot of bots) {
         expect(bot.problems).toEqual([]);
+        expect(bot.orderViolations).toEqual([]);
         expect(bot.historyFlags.every(Boolean)).toBe(true);
         for (const ref of bot.streams) {
           const key = keyOf(ref.token.tokenAddress, ref.timeframe);
