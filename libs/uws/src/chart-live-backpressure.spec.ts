@@ -116,6 +116,15 @@ describe('ChartLiveEndpoint: slow consumers', () => {
     const finals = published.filter((envelope) => envelope.payload.closed).map((envelope) => envelope.seq);
     const received = new Set(slowSeqs);
     expect(finals.filter((seq) => !received.has(seq))).toEqual([]);
+    // The catch-up obeys the order rule: times never go back, a newer bucket only after the previous one's final.
+    const slowCandles = slow.texts
+      .map((text) => JSON.parse(text))
+      .filter((message) => message.event === 'chart')
+      .map((message) => message.candle as { time: number; closed: boolean });
+    for (let i = 1; i < slowCandles.length; i++) {
+      expect(slowCandles[i]!.time).toBeGreaterThanOrEqual(slowCandles[i - 1]!.time);
+      if (slowCandles[i]!.time > slowCandles[i - 1]!.time) expect(slowCandles[i - 1]!.closed).toBe(true);
+    }
     expect(slowSeqs.at(-1)).toBe(published.length);
     expect(slowSeqs.length).toBeLessThan(published.length);
     const stats = harness.endpoint.stats();
