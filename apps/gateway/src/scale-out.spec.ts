@@ -184,6 +184,11 @@ describe('scale-out over Redis: separate engine and edge processes', () => {
     });
     const finals = charts.filter((e) => e.candle.closed).map((e) => e.candle.time);
     expect(new Set(finals).size).toBe(finals.length);
+    // The order rule holds across the takeover: never back in time, the final of T before anything of T+1.
+    for (let i = 1; i < charts.length; i += 1) {
+      expect(charts[i]!.candle.time).toBeGreaterThanOrEqual(charts[i - 1]!.candle.time);
+      if (charts[i]!.candle.time > charts[i - 1]!.candle.time) expect(charts[i - 1]!.candle.closed).toBe(true);
+    }
     expect([...finals].sort((a, b) => a - b)).toEqual(finals);
     const seqs = charts.map((e) => e.seq);
     for (let i = 1; i < seqs.length; i += 1) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
