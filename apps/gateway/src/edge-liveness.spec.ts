@@ -63,7 +63,7 @@ describe('edge liveness over Redis', () => {
     await redis.stop();
   });
 
-  it("admits the user of a kill -9 edge on another edge within 5 s (the dead edge's heartbeat lapses)", async () => {
+  it('admits the user of a kill -9 edge on another edge at the first attempt, within 5 s', async () => {
     const [edgeA, edgeB] = await Promise.all([edge('edge-a'), edge('edge-b')]);
     const store = await RedisKeyStore.open({ connection: redis.url, keyPrefix: prefix, reconcileIntervalMs: 0 });
     const { apiKey } = await store.create({ userId: 'carol', plan: 'pro' }).finally(() => store.close());
@@ -72,14 +72,10 @@ describe('edge liveness over Redis', () => {
     expect(await connectOutcome(edgeB, apiKey)).toBe('Connection limit exceeded');
     await edgeA.kill();
     const killedAt = Date.now();
-    // What the user (or a client library that reconnects on connect_error) does: try again.
-    await eventually(async () => (await connectOutcome(edgeB, apiKey)) === 'connected', {
-      what: 'a new connection admitted',
-      timeoutMs: 5000,
-      intervalMs: 100,
-    });
+    // One attempt, as a stock client makes it (it does not retry a refusal): admitted, not refused.
+    expect(await connectOutcome(edgeB, apiKey)).toBe('connected');
     const admittedAfter = Date.now() - killedAt;
-    process.stdout.write(`slot of the kill -9 edge free after ${admittedAfter} ms\n`);
+    process.stdout.write(`new connection of the kill -9 edge's user admitted after ${admittedAfter} ms\n`);
     expect(admittedAfter).toBeLessThan(5000);
   }, 60_000);
 

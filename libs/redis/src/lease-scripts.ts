@@ -16,22 +16,27 @@ local function nowMs()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local liveness = {}
-local function isLive(nodes, node, now)
-  local known = liveness[node]
+local expiries = {}
+local function expiryOf(nodes, node)
+  local known = expiries[node]
   if known == nil then
-    local expiry = redis.call('ZSCORE', nodes, node)
-    known = expiry ~= false and tonumber(expiry) > now
-    liveness[node] = known
+    known = tonumber(redis.call('ZSCORE', nodes, node) or 0)
+    expiries[node] = known
   end
   return known
 end
+local function isLive(nodes, node, now)
+  return expiryOf(nodes, node) > now
+end
 -- Lease ids never hold '|': the greedy match leaves any '|' of a node id on the node side.
-local function liveCount(group, nodes, now)
+-- holders (optional) collects the live nodes seen.
+local function liveCount(group, nodes, now, holders)
   local count = 0
   for _, member in ipairs(redis.call('ZRANGE', group, 0, -1)) do
-    if isLive(nodes, string.match(member, '^(.*)|'), now) then
+    local node = string.match(member, '^(.*)|')
+    if isLive(nodes, node, now) then
       count = count + 1
+      if holders then holders[node] = true end
     else
       redis.call('ZREM', group, member)
     end
@@ -56,17 +61,37 @@ return {1, dead[1] or ''}
 
 /**
  * KEYS[1] group, KEYS[2] nodes, KEYS[3] the node's member index. ARGV: incarnation, leaseId,
- * limit. Drops dead members, counts, adds below the limit. 1 granted, 0 refused, -1 this node's
- * heartbeat lapsed (the caller joins again first).
+ * limit, ttl ms, overdue ms. Drops dead members, counts, adds below the limit. Returns {1}
+ * granted, {-1} this node's heartbeat lapsed (the caller joins again first), or on a refusal
+ * {0, lapseIn, dueIn}: ms until the first other holder that missed its heartbeat (last beat
+ * more than `overdue` ago, judged from expiry - ttl) lapses, and ms until the first other
+ * holder becomes overdue; -1 when there is none. The caller may wait and try again: a
+ * holder that missed a beat is probably dead (its client is reconnecting right now).
  */
 export const ACQUIRE_LEASE_SCRIPT = `${COMMON}
 local now = nowMs()
-if not isLive(KEYS[2], ARGV[1], now) then return -1 end
-if liveCount(KEYS[1], KEYS[2], now) >= tonumber(ARGV[3]) then return 0 end
-local member = ARGV[1] .. '|' .. ARGV[2]
-redis.call('ZADD', KEYS[1], now, member)
-redis.call('HSET', KEYS[3], member, KEYS[1])
-return 1
+if not isLive(KEYS[2], ARGV[1], now) then return {-1} end
+local holders = {}
+if liveCount(KEYS[1], KEYS[2], now, holders) < tonumber(ARGV[3]) then
+  local member = ARGV[1] .. '|' .. ARGV[2]
+  redis.call('ZADD', KEYS[1], now, member)
+  redis.call('HSET', KEYS[3], member, KEYS[1])
+  return {1}
+end
+local ttl, overdue = tonumber(ARGV[4]), tonumber(ARGV[5])
+local lapseIn, dueIn = -1, -1
+for node in pairs(holders) do
+  if node ~= ARGV[1] then
+    local expiry = expiryOf(KEYS[2], node)
+    local sinceBeat = now - (expiry - ttl)
+    if sinceBeat > overdue then
+      if lapseIn < 0 or expiry - now < lapseIn then lapseIn = expiry - now end
+    elseif dueIn < 0 or overdue - sinceBeat < dueIn then
+      dueIn = overdue - sinceBeat
+    end
+  end
+end
+return {0, lapseIn, dueIn}
 `;
 
 /**

@@ -1,46 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { ConnectionLease, ConnectionRegistry } from '@mdg/auth';
 import { InvalidConfigError, ServiceUnavailableError } from '@mdg/model';
-import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type RedisConnection, type RedisReconnectOptions } from '@mdg/redis-client';
+import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady } from '@mdg/redis-client';
 import { emitErrorWarning } from './emit-error-warning';
 import { assertKeyPrefix } from './key-prefix';
 import { redisKeys, type RedisKeys } from './redis-keys';
+import type { RedisConnectionRegistryOptions, RedisConnectionRegistryStats } from './redis-connection-registry-options';
+
+export type { RedisConnectionRegistryOptions, RedisConnectionRegistryStats } from './redis-connection-registry-options';
 import { ACQUIRE_LEASE_SCRIPT, COUNT_LEASES_SCRIPT, HEARTBEAT_SCRIPT, LEAVE_SCRIPT, READMIT_LEASES_SCRIPT, REAP_NODE_SCRIPT } from './lease-scripts';
-
-export interface RedisConnectionRegistryOptions {
-  connection: RedisConnection;
-  /** Start of every key name, e.g. `mdg:`; groups live at `<prefix>conn:<pool>:<userId>` (URI-encoded). */
-  keyPrefix: string;
-  /** How long this node's heartbeat lives without renewal: the bound on how long a crashed node's slots stay taken. Default 3000 ms. */
-  leaseTtlMs?: number;
-  /** Heartbeat period; 0 disables the timer (call renewHeldLeases() by hand). Default leaseTtlMs / 3. */
-  renewIntervalMs?: number;
-  /** A command without an answer within this time fails (acquire then rejects). Default 2000 ms. */
-  commandTimeoutMs?: number;
-  reconnect?: RedisReconnectOptions;
-  /** Connection name shown by CLIENT LIST, and the start of this node's incarnation ids. Default `mdg-registry`. */
-  name?: string;
-}
-
-export interface RedisConnectionRegistryStats {
-  /** Leases this registry holds. */
-  held: number;
-  /** Leases confirmed live by a heartbeat (held leases × successful heartbeats; no Redis work per lease). */
-  renewed: number;
-  /** Leases taken back after this node's heartbeat lapsed (Redis restarted empty, or a stall) because their slot was still free. */
-  readmitted: number;
-  /** Leases reported through onLeaseLost. */
-  lost: number;
-  /** Heartbeat rounds that failed (Redis unreachable); the leases are kept and the heartbeat retried. */
-  renewalFailures: number;
-  /** Connection errors seen (each failed reconnection attempt counts). */
-  connectionErrors: number;
-  /** Successful heartbeats. */
-  heartbeats: number;
-  /** Dead nodes whose leftover members this node removed. */
-  reapedNodes: number;
-}
 
 interface HeldLease {
   readonly lease: ConnectionLease;
@@ -49,6 +19,9 @@ interface HeldLease {
   /** The incarnation the lease is recorded under. */
   readonly node: string;
 }
+
+/** How late a heartbeat may be (event-loop lag) before its node is suspected dead. */
+const OVERDUE_MARGIN_MS = 250;
 
 /** Leases per re-admission call, and members per reaping call: keeps each script short. */
 const BATCH = 500;
@@ -151,13 +124,11 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     let node = this.node;
     try {
       await this.join();
-      node = this.node;
-      granted = Number(await acquireScript.run(this.redis, [key, this.keys.connectionNodes.heartbeats, this.membersKey(node)], [node, lease.leaseId, limit]));
+      ({ granted, node } = await this.tryAcquire(key, lease, limit));
       if (granted === -1) {
         // This node's heartbeat lapsed (a stall, or Redis restarted empty): join again, then retry once.
         await this.renewHeldLeases();
-        node = this.node;
-        granted = Number(await acquireScript.run(this.redis, [key, this.keys.connectionNodes.heartbeats, this.membersKey(node)], [node, lease.leaseId, limit]));
+        ({ granted, node } = await this.tryAcquire(key, lease, limit));
       }
     } catch (error) {
       throw new ServiceUnavailableError('redis', `acquiring a ${pool} slot for ${userId} failed: ${(error as Error).message}`, { cause: error });
@@ -268,6 +239,34 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
       }
     }
     await closeRedisClient(this.redis);
+  }
+
+  /**
+   * The acquire script, and on a refusal while another node holding the user's slots missed its
+   * heartbeat, waits until that node beats or lapses and tries again. A client whose edge was
+   * killed reconnects within about a second, before the dead edge's heartbeat lapsed; a stock
+   * Socket.IO client does not retry a refusal, so refusing it then would lock the user out.
+   * A refusal by live holders is delayed by at most one heartbeat period (plus a margin).
+   */
+  private async tryAcquire(key: string, lease: ConnectionLease, limit: number): Promise<{ granted: number; node: string }> {
+    const deadline = Date.now() + this.leaseTtlMs + OVERDUE_MARGIN_MS;
+    let waitedForDue = false;
+    for (;;) {
+      const node = this.node;
+      const args = [node, lease.leaseId, limit, this.leaseTtlMs, this.renewIntervalMs + OVERDUE_MARGIN_MS];
+      const answer = (await acquireScript.run(this.redis, [key, this.keys.connectionNodes.heartbeats, this.membersKey(node)], args)) as number[];
+      const [granted = 0, lapseIn = -1, dueIn = -1] = answer.map(Number);
+      let wait = -1;
+      if (granted === 0 && this.renewIntervalMs > 0 && !this.closed) {
+        if (lapseIn >= 0) wait = lapseIn;
+        else if (dueIn >= 0 && !waitedForDue) {
+          wait = dueIn;
+          waitedForDue = true;
+        }
+      }
+      if (wait < 0 || Date.now() + wait > deadline) return { granted, node };
+      await delay(wait + 10);
+    }
   }
 
   /** Registers this node's first heartbeat, once. */
