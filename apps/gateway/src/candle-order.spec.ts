@@ -81,7 +81,7 @@ describe('candle order end to end (embedded gateway, trades pushed out of order 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('never goes back in time, for live, late-joining and history clients, and keeps the late trades', async () => {
+  it('never goes back in time, for live, late-joining, history and flat clients, keeps the late trades, and fills quiet buckets for flat', async () => {
     const indexer = (await gateway.keyStore.create({ userId: 'indexer', plan: 'free', scopes: ['ingest'] })).apiKey;
     const viewer = (await gateway.keyStore.create({ userId: 'viewer', plan: 'pro' })).apiKey;
     const sent = new Map<number, number>(); // bucket → trades sent for it
@@ -102,7 +102,8 @@ describe('candle order end to end (embedded gateway, trades pushed out of order 
     await push([Date.now()]); // auto-tracks the token
     await eventually(() => gateway.registry.findToken(MINT) !== undefined, { what: 'the token tracked', timeoutMs: 5_000 });
     const live = new ChartClient(base, viewer, {});
-    const clients = [live];
+    const flat = new ChartClient(base, viewer, { flat: true });
+    const clients = [live, flat];
     const firstBucket = Date.now() - (Date.now() % 1000);
     // Trades for about 4 s: each round one at now, and one LAG_MS older that often lands in the previous bucket.
     let round = 0;
@@ -114,14 +115,23 @@ describe('candle order end to end (embedded gateway, trades pushed out of order 
       // Pacing the producer over real time (the engine runs on the system clock), not waiting for a result.
       await eventually(() => Date.now() >= now + 50, { what: 'the next round', timeoutMs: 1_000, intervalMs: 10 });
     }
+    // Then a quiet market for two whole buckets, and one more trade.
+    const quietFrom = Date.now() - (Date.now() % 1000) + 1000;
+    await eventually(() => Date.now() >= quietFrom + 2_000, { what: 'two quiet buckets', timeoutMs: 4_000, intervalMs: 20 });
+    await push([Date.now()]);
     const buckets = [...sent.keys()].sort((a, b) => a - b);
     const lastBucket = buckets.at(-1)!;
     await eventually(() => clients.every((client) => client.final(lastBucket) !== undefined), { what: 'every client has the last final', timeoutMs: 15_000 });
     for (const client of clients) expectInOrder(client.seen);
     // The late trades were kept: the live client's finals count every trade sent for their bucket.
     for (const bucket of buckets.filter((bucket) => bucket >= firstBucket)) expect(live.final(bucket)?.trades).toBe(sent.get(bucket));
-    // The late joiners really joined mid-stream (their first candle is not the first bucket).
-    expect(clients[2]!.seen.length).toBeGreaterThan(0);
+    // The late joiners got candles too.
+    expect(clients[3]!.seen.length).toBeGreaterThan(0);
+    // "flat": a final for every bucket from its first on, the quiet ones flat at the previous close; base clients see no quiet bucket.
+    const flatFinals = flat.seen.filter((candle) => candle.closed);
+    for (let i = 1; i < flatFinals.length; i++) expect(flatFinals[i]!.time).toBe(flatFinals[i - 1]!.time + 1000);
+    expect(flat.final(quietFrom)).toMatchObject({ trades: 0 });
+    expect(live.final(quietFrom)).toBeUndefined();
     for (const client of clients) client.close();
   }, 40_000);
 });
