@@ -1,6 +1,6 @@
 /**
  * A stand-alone "gateway node" for crash tests: connects a RedisConnectionRegistry, takes
- * the requested slots, prints `held <n>` and then just renews until it is killed.
+ * the requested slots, prints `held <n>` and then just heartbeats until it is killed.
  * argv: redisUrl keyPrefix userId count leaseTtlMs
  */
 import { RedisConnectionRegistry } from '../redis-connection-registry';
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   let held = 0;
   for (let i = 0; i < Number(count); i++) if (await registry.acquire(userId, 'api-ws', Number(count))) held += 1;
   process.stdout.write(`held ${held}\n`);
-  // Keep the event loop alive (the renewal timer is unref'd) until the test kills this process.
+  // Keep the event loop alive (the heartbeat timer is unref'd) until the test kills this process.
   setInterval(() => undefined, 60_000);
 }
 
