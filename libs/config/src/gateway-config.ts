@@ -69,7 +69,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     binanceUrl: read.raw('MDG_BINANCE_URL'),
     coinbaseUrl: read.raw('MDG_COINBASE_URL'),
     engineLeaseTtlMs: read.integer('MDG_ENGINE_LEASE_TTL_MS', 3000, 500, 60_000),
-    connectionLeaseTtlMs: read.integer('MDG_CONNECTION_LEASE_TTL_MS', 15_000, 1000, 600_000),
+    connectionLeaseTtlMs: read.integer('MDG_CONNECTION_LEASE_TTL_MS', 3000, 1000, 600_000),
     port: read.integer('PORT', 8080, 0, 65535),
     host: read.text('HOST', '0.0.0.0'),
     demoKeys: read.flag('MDG_DEMO_KEYS', true),
