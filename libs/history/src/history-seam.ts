@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one state machine (read, join, catch-up, seam check) whose steps share every field.
 import type { CandleUpdate } from '@mdg/model';
 import type { CandleRange, CandleStore } from './candle-store';
 import type { HistoryRequest } from './history-request';
@@ -36,14 +37,11 @@ interface Entry<T> {
  * The caller attaches to the live stream first and pushes every live update from that moment
  * (`push`); meanwhile the store is read.
  *
- * Linked streams (the engine stamps CandleUpdate.prev, the newest final published before each
- * update): the `history` answer itself carries the truth. The first pushed update P tells which
- * finals exist before the live part (through P.prev); every later final arrives live. So the
- * answer waits (at most `seamTimeoutMs`, re-reading the store every `seamPollMs`) until the
- * store holds P.prev, and `complete` is true only when the stored links run unbroken from
- * `since` to it. P.prev null (an engine restarted without state) proves nothing before P, unless
- * no bucket lies between the client's last final and P. Then live updates follow and the seam
- * is settled at once: no later error can contradict the answer.
+ * Linked streams (CandleUpdate.prev, stamped by the engine): the `history` answer itself carries
+ * the truth. The first pushed update P says which finals precede the live part (through P.prev);
+ * later ones arrive live. The answer waits (≤ `seamTimeoutMs`) until the store holds P.prev;
+ * `complete` is true only when the stored links run unbroken from `since` to it (P.prev null, an
+ * engine restarted without state, proves no resume). Live follows; the seam settles at once.
  *
  * Streams without links (older producers) use the seam check below; in order:
  * 1. `history`: the stored finals. H = the newest of them (or `since` when there are none).
@@ -71,6 +69,8 @@ export class HistorySeam<T> {
   private stored: CandleRange | undefined;
   /** The stream has no live state at all: the first live update is not awaited. */
   private liveUnknown = false;
+  /** No live update came within seamTimeoutMs. */
+  private liveTimedOut = false;
   /** Updates pushed while querying, then (from B on) while verifying; in push order. */
   private readonly waiting: Entry<T>[] = [];
   /** H: the newest final time the client has (history, `since`, recovered, or live). */
@@ -89,7 +89,7 @@ export class HistorySeam<T> {
     this.tfMs = request.timeframe * 1000;
   }
 
-  get state(): 'query' | 'live' | 'verify' | 'settled' | 'cancelled' {
+  get state(): typeof this.phase {
     return this.phase;
   }
 
@@ -173,11 +173,19 @@ export class HistorySeam<T> {
         // A stream whose state is still on its way (the bus snapshot) answers when it arrives; one
         // that never comes must not hold the answer forever.
         this.deadline = context.now() + context.seamTimeoutMs;
-        this.schedule(context.seamTimeoutMs, () => this.noLiveState());
+        this.schedule(context.seamTimeoutMs, () => {
+          this.liveTimedOut = true;
+          this.noLiveState();
+        });
       }
       return;
     }
     this.clearTimer();
+    if (first === undefined && this.liveTimedOut && request.since !== undefined) {
+      // Nothing tells where the live part begins (a stream that lost its state): a resume cannot be proven.
+      this.answerAndSettle(range, false);
+      return;
+    }
     if (first?.prev === undefined) {
       this.answerUnlinked(range, isHistoryComplete(request, range, limit));
       return;
@@ -185,9 +193,12 @@ export class HistorySeam<T> {
     const newest = range.candles.at(-1)?.time ?? request.since;
     const target = first.prev;
     if (target === null) {
-      // The engine knows no final before `first`: only adjacency proves nothing is in between.
+      // An engine without state (a restart) vouches for nothing before `first`, and its first
+      // bucket lacks the trades from before the restart: a resume cannot be complete. A plain
+      // `history: N` is, when nothing is stored or nothing can lie between.
       const adjacent = newest === undefined || first.candle.time <= newest + this.tfMs;
-      this.answerAndSettle(range, adjacent && isHistoryComplete(request, range, limit));
+      const proven = request.since === undefined && adjacent;
+      this.answerAndSettle(range, proven && isHistoryComplete(request, range, limit));
       return;
     }
     if (newest !== undefined && target <= newest) {
@@ -382,7 +393,7 @@ export class HistorySeam<T> {
   }
 
   private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
   }
 

@@ -30,6 +30,7 @@ export interface ChartHistoryBridgeHost {
  */
 export class ChartHistoryBridge {
   private readonly seam: HistorySeam<CandleEnvelope>;
+  private readonly since: number | undefined;
 
   constructor(
     service: HistoryService,
@@ -39,6 +40,7 @@ export class ChartHistoryBridge {
     private readonly id: RequestId | undefined,
     private readonly host: ChartHistoryBridgeHost,
   ) {
+    this.since = request.since;
     this.seam = service.open<CandleEnvelope>({ instrument: token.id, timeframe, history: request.history, since: request.since }, (outputs) =>
       this.deliver(outputs),
     );
@@ -48,9 +50,14 @@ export class ChartHistoryBridge {
     this.seam.push(envelope.payload, envelope);
   }
 
-  /** The stream has no live state to join: the history answer goes out without waiting for one. */
+  /**
+   * The stream has no live state yet. A plain history answer goes out without waiting for one; a
+   * resume (`since`) needs the first live update to prove its junction (a stream with no state
+   * is typically an engine that just restarted and publishes within moments), so it waits for
+   * it, at most the seam timeout.
+   */
   noLiveState(): void {
-    this.seam.noLiveState();
+    if (this.since === undefined) this.seam.noLiveState();
   }
 
   cancel(): void {
