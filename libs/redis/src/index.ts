@@ -5,6 +5,7 @@ export * from './redis-health-probe';
 export * from './redis-key-store';
 export * from './redis-engine-lease';
 export * from './redis-engine-state-store';
+export * from './ingest-ack-ledger';
 export * from './ingest-stream-format';
 export * from './xadd-trades';
 export * from './redis-stream-trade-feed';

@@ -42,10 +42,10 @@ export class IngestConsumerGroup {
     return streamEntries(await runner.send(() => client.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', streamKey, cursor)));
   }
 
-  /** One XAUTOCLAIM page from `cursor` (`0-0` first): entries idle longer than claimIdleMs on any consumer, now ours. `next` is `0-0` after the last page. */
-  async claimPage(cursor: string): Promise<{ entries: RawEntry[]; next: string }> {
-    const { client, runner, streamKey, group, consumer, batchSize, claimIdleMs } = this.options;
-    const reply = await runner.send(() => client.call('XAUTOCLAIM', streamKey, group, consumer, claimIdleMs, cursor, 'COUNT', batchSize));
+  /** One XAUTOCLAIM page from `cursor` (`0-0` first): entries idle longer than minIdleMs (default claimIdleMs) on any consumer, now ours. `next` is `0-0` after the last page. */
+  async claimPage(cursor: string, minIdleMs = this.options.claimIdleMs): Promise<{ entries: RawEntry[]; next: string }> {
+    const { client, runner, streamKey, group, consumer, batchSize } = this.options;
+    const reply = await runner.send(() => client.call('XAUTOCLAIM', streamKey, group, consumer, minIdleMs, cursor, 'COUNT', batchSize));
     if (!Array.isArray(reply) || reply.length < 2) throw new Error(`unexpected XAUTOCLAIM reply: ${JSON.stringify(reply)}`);
     return { entries: entryList(reply[1]), next: String(reply[0]) };
   }

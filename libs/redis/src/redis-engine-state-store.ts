@@ -6,6 +6,7 @@ import { closeRedisClient, createRedisClient, RedisScript, waitUntilReady, type 
 import { assertKeyPrefix } from './key-prefix';
 import { redisKeys, type RedisKeys } from './redis-keys';
 import { SAVE_ENGINE_STATE_SCRIPT } from './redis-engine-state-scripts';
+import { IngestAckLedger, type AckBatch } from './ingest-ack-ledger';
 
 export interface RedisEngineStateStoreOptions {
   connection: RedisConnection;
@@ -25,6 +26,8 @@ export interface RedisEngineStateStoreOptions {
    * Default: a process warning.
    */
   onCorruptEntry?(key: string, field: string, problem: string): void;
+  /** Ingest entries to acknowledge with each checkpoint (see IngestAckLedger). Default: a fresh ledger, exposed as `acks`. */
+  acks?: IngestAckLedger;
 }
 
 const saveScript = new RedisScript(SAVE_ENGINE_STATE_SCRIPT);
@@ -39,8 +42,10 @@ type TickerScalars = Omit<TickerState, 'slots'>;
  *
  * save() is one Lua script: it checks that the given epoch is the live lease's
  * (`<prefix>engine:lease`, written by RedisEngineLease with the same prefix), then merges
- * everything, so a deposed owner's late save changes nothing. load() reads everything in two
- * MULTI round trips.
+ * everything, so a deposed owner's late save changes nothing. The same script acknowledges the
+ * ingest entries waiting in `acks` (the RedisStreamTradeFeed of this engine records them there):
+ * they are taken synchronously when save() is called, that is together with the capture of
+ * the state it saves. load() reads everything in two MULTI round trips.
  */
 export class RedisEngineStateStore implements EngineStateStore {
   private readonly redis: Redis;
@@ -49,6 +54,8 @@ export class RedisEngineStateStore implements EngineStateStore {
   private readonly candlesKey: string;
   private readonly tickersKey: string;
   private connectionErrors = 0;
+  /** Applied ingest entries waiting for the checkpoint that holds them. */
+  readonly acks: IngestAckLedger;
 
   constructor(private readonly options: RedisEngineStateStoreOptions) {
     assertKeyPrefix(options.keyPrefix, 'RedisEngineStateStore');
@@ -56,6 +63,7 @@ export class RedisEngineStateStore implements EngineStateStore {
     if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) {
       throw new InvalidConfigError([`RedisEngineStateStore: commandTimeoutMs must be a positive integer, got ${commandTimeoutMs}`]);
     }
+    this.acks = options.acks ?? new IngestAckLedger();
     this.keys = redisKeys(options.keyPrefix).engine;
     this.leaseKey = this.keys.lease;
     this.candlesKey = this.keys.candles;
@@ -83,22 +91,33 @@ export class RedisEngineStateStore implements EngineStateStore {
     return store;
   }
 
+  /**
+   * Saves `checkpoint` and acknowledges the ingest entries recorded in `acks` until this call:
+   * call it in the same synchronous step that captured the checkpoint from the engine.
+   */
   async save(epoch: number, checkpoint: EngineCheckpoint): Promise<boolean> {
-    if (!Number.isSafeInteger(epoch)) return false;
+    const batch = this.acks.take();
+    if (!Number.isSafeInteger(epoch)) {
+      this.acks.settle(batch, 'refused');
+      return false;
+    }
     const keys = [this.leaseKey, this.candlesKey, this.tickersKey];
-    const args: (string | number)[] = [String(epoch), checkpoint.candles.length];
+    const args: (string | number)[] = [String(epoch), checkpoint.candles.length, checkpoint.tickers.length];
     for (const state of checkpoint.candles) args.push(seriesField(state), JSON.stringify(state));
     for (const { slots, ...scalars } of checkpoint.tickers) {
       keys.push(this.tickerKey(scalars.symbol));
       args.push(scalars.symbol, JSON.stringify(scalars), scalars.evictedThrough === null ? '' : String(scalars.evictedThrough), slots.length);
       for (const slot of slots) args.push(String(slot.minute), JSON.stringify(slot));
     }
+    if (batch !== undefined) appendAcks(batch, keys, args);
     let written: unknown;
     try {
       written = await saveScript.run(this.redis, keys, args);
     } catch (error) {
+      this.acks.settle(batch, 'failed');
       throw new ServiceUnavailableError('redis', `saving an engine checkpoint (epoch ${epoch}) failed: ${(error as Error).message}`, { cause: error });
     }
+    this.acks.settle(batch, written === 1 ? 'saved' : 'refused');
     return written === 1;
   }
 
@@ -172,6 +191,15 @@ export class RedisEngineStateStore implements EngineStateStore {
     }
     this.options.onCorruptEntry(key, field, problem);
   }
+}
+
+/** The stream, then the guard keys; group, guard count, (value, TTL) per guard, then the ids (see the script). */
+function appendAcks(batch: AckBatch, keys: string[], args: (string | number)[]): void {
+  const guarded = batch.entries.filter((entry) => entry.guard !== undefined);
+  keys.push(batch.stream, ...guarded.map((entry) => entry.guard!));
+  args.push(batch.group, guarded.length);
+  for (const entry of guarded) args.push(entry.id, entry.guardTtlMs);
+  for (const entry of batch.entries) args.push(entry.id);
 }
 
 function seriesField(state: SeriesState): string {

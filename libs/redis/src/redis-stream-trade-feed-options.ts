@@ -2,6 +2,7 @@ import type { FeedStats, IntervalTimer } from '@mdg/feeds';
 import type { AutoTrackPolicy, RecentTradeKeys } from '@mdg/ingest';
 import type { Clock, InstrumentRegistry } from '@mdg/model';
 import type { TokenRegistry } from '@mdg/tokens';
+import type { IngestAckLedger } from './ingest-ack-ledger';
 import type { RedisConnection, RedisReconnectOptions } from '@mdg/redis-client';
 
 export interface RedisStreamTradeFeedOptions {
@@ -47,6 +48,14 @@ export interface RedisStreamTradeFeedOptions {
    * the one before applied. Default: a fresh set of 100000.
    */
   applied?: RecentTradeKeys;
+  /**
+   * Acknowledge applied entries through this ledger, with the engine's checkpoints
+   * (RedisEngineStateStore.acks), instead of right after applying them; reading pauses while
+   * the ledger refuses more. Default: acknowledged after applying.
+   */
+  acks?: IngestAckLedger;
+  /** The first claim round takes every pending entry of the group, idle or not (a new engine owner). Default false. */
+  takeOverPending?: boolean;
   /** Where a newly created group starts: `0` = every entry already in the stream, `$` = only new ones. Default `0`. */
   startId?: '0' | '$';
   /** Track unknown tokens on their first valid trade (see AutoTrackPolicy). Default off. */
@@ -75,6 +84,8 @@ export interface RedisStreamTradeFeedStats extends FeedStats {
   readonly handlerErrors: number;
   /** Acknowledgements that failed (the entries are redelivered and skipped as duplicates). */
   readonly ackFailures: number;
+  /** Times reading paused because the ack ledger refused more (checkpoints failing or lagging). */
+  readonly pauses: number;
   /** Failed Redis round trips of any kind. */
   readonly redisFailures: number;
   /** Tokens tracked on their first trade. */

@@ -6,6 +6,7 @@ import { IngestValidator, RecentTradeKeys, tradeKey } from '@mdg/ingest';
 import { InvalidConfigError, ServiceUnavailableError, systemClock, type Trade } from '@mdg/model';
 import { closeRedisClient, createRedisClient, reconnectDelay, RedisScript } from '@mdg/redis-client';
 import { ClaimSchedule } from './claim-schedule';
+import type { IngestAckLedger } from './ingest-ack-ledger';
 import { decodeIngestEntry } from './ingest-entry-decoder';
 import { IngestConsumerGroup } from './ingest-consumer-group';
 import { ACK_AND_GUARD_SCRIPT } from './ingest-stream-scripts';
@@ -57,6 +58,15 @@ const MAX_CLAIM_PAGES = 10;
  * consumers and connections. When the engine's process dies, the effects of its acknowledged
  * entries are what it made durable; its unacknowledged entries (at most one batch) are applied
  * again by whoever claims them — the dead process's in-memory effect of those died with it.
+ *
+ * With `acks` (the scale-out engine), an applied entry is not acknowledged here: it is recorded
+ * in the ledger, and the engine's checkpoint save acknowledges it and sets its guard in the same
+ * fenced script that stores the state holding it. So what a kill -9 loses was never
+ * acknowledged (the next owner applies it from its checkpoint on), and reading pauses while
+ * checkpoints fail. Entries applied but still waiting in the ledger are skipped when they come
+ * back (own-pending re-reads, claims). With `takeOverPending`, the first claim round takes every
+ * pending entry of the group at once (a dead owner's unsaved trades must be applied before
+ * their candles close), not only those idle for claimIdleMs.
  */
 export class RedisStreamTradeFeed implements Feed {
   readonly name: string;
@@ -71,6 +81,12 @@ export class RedisStreamTradeFeed implements Feed {
   private readonly runner: RedisCommandRunner;
   private readonly consumerGroup: IngestConsumerGroup;
   private readonly claims: ClaimSchedule;
+  private readonly acks: IngestAckLedger | undefined;
+  private takeOverPending: boolean;
+  private signalStop: () => void = () => undefined;
+  private readonly stopSignal = new Promise<void>((resolve) => {
+    this.signalStop = resolve;
+  });
   private handlers: FeedHandlers | undefined;
   private current: FeedState = 'idle';
   private stopping = false;
@@ -90,6 +106,7 @@ export class RedisStreamTradeFeed implements Feed {
     handlerErrors: 0,
     ackFailures: 0,
     redisFailures: 0,
+    pauses: 0,
   };
 
   constructor(options: RedisStreamTradeFeedOptions) {
@@ -145,6 +162,8 @@ export class RedisStreamTradeFeed implements Feed {
       claimIdleMs,
       startId,
     });
+    this.acks = options.acks;
+    this.takeOverPending = options.takeOverPending ?? false;
     this.claims = new ClaimSchedule(options.claimTimer ?? systemIntervalTimer, claimIntervalMs);
   }
 
@@ -152,6 +171,8 @@ export class RedisStreamTradeFeed implements Feed {
   start(handlers: FeedHandlers): Promise<void> {
     if (this.current !== 'idle') return Promise.reject(new Error(`feed ${this.name}: start() called in state '${this.current}'; a feed starts once`));
     this.handlers = handlers;
+    // A new term: entries a former feed of this engine left unsaved were claimed by others since.
+    this.acks?.reset();
     this.current = 'stale';
     this.claims.start();
     this.client.connect().catch(() => undefined); // the loop reports connection trouble
@@ -159,7 +180,7 @@ export class RedisStreamTradeFeed implements Feed {
     return Promise.resolve();
   }
 
-  /** Finishes the batch in hand (applied trades get acknowledged), then closes the connection. */
+  /** Finishes the batch in hand (applied trades get acknowledged, or with `acks` recorded for the next checkpoint), then closes the connection. */
   async stop(): Promise<void> {
     if (this.current === 'idle') {
       this.current = 'stopped';
@@ -167,6 +188,7 @@ export class RedisStreamTradeFeed implements Feed {
       return;
     }
     this.stopping = true;
+    this.signalStop();
     this.runner.interrupt();
     // Nothing has been applied from a read still waiting: dropping it is safe (anything the
     // server delivered meanwhile stays pending for this consumer name, or is claimed).
@@ -226,6 +248,13 @@ export class RedisStreamTradeFeed implements Feed {
   private async cycle(): Promise<void> {
     await this.runner.untilReady();
     if (this.stopping) return;
+    if (this.acks && !this.acks.accepting()) {
+      // Checkpoints fail (or lag far behind): applying more would only pile up unsaved trades.
+      this.current = 'stale';
+      this.counters.pauses += 1;
+      await Promise.race([this.acks.whenAccepting(), this.stopSignal]);
+      return;
+    }
     if (!this.groupReady) {
       await this.consumerGroup.ensure();
       this.groupReady = true;
@@ -266,18 +295,22 @@ export class RedisStreamTradeFeed implements Feed {
   /** Takes over entries idle longer than claimIdleMs on any consumer (dead ones, in practice). */
   private async claimIdle(): Promise<void> {
     let cursor = '0-0';
-    for (let page = 0; page < MAX_CLAIM_PAGES; page++) {
-      const { entries, next } = await this.consumerGroup.claimPage(cursor);
+    const all = this.takeOverPending;
+    for (let page = 0; all || page < MAX_CLAIM_PAGES; page++) {
+      const { entries, next } = await this.consumerGroup.claimPage(cursor, all ? 0 : undefined);
       if (entries.length > 0) await this.process(entries, 'claimed');
       cursor = next;
-      if (cursor === '0-0') return;
+      if (cursor === '0-0') break;
     }
+    this.takeOverPending = false;
   }
 
   private async process(entries: readonly RawEntry[], origin: Origin): Promise<void> {
     const ack: string[] = [];
     const candidates: Candidate[] = [];
     for (const [id, fields] of entries) {
+      // Applied, its acknowledgement waits for the checkpoint that holds it.
+      if (this.acks?.has(id)) continue;
       if (origin === 'claimed') this.counters.claimed += 1;
       if (origin === 'redelivered') this.counters.redelivered += 1;
       // Trimmed or deleted after delivery: nothing left to apply, only the pending entry to clear.
@@ -298,11 +331,18 @@ export class RedisStreamTradeFeed implements Feed {
     const guarded = await this.guardedKeys(candidates);
     // Synchronous from here to the acknowledgement request: a batch is applied as a whole.
     for (const candidate of candidates) {
-      if (!guarded.has(candidate.key) && this.applied.addKey(candidate.key)) this.deliver(candidate.trade);
-      else this.counters.duplicates += 1;
+      if (!guarded.has(candidate.key) && this.applied.addKey(candidate.key)) {
+        this.deliver(candidate.trade);
+        if (this.acks) {
+          const guard = this.guardTtlMs > 0 ? candidate.guard : undefined;
+          this.acks.record(this.streamKey, this.group, { id: candidate.id, guard, guardTtlMs: this.guardTtlMs });
+          continue;
+        }
+      } else this.counters.duplicates += 1;
       ack.push(candidate.id);
     }
-    await this.acknowledge(ack, this.guardTtlMs > 0 ? candidates : []);
+    // With a ledger only duplicates, rejects and deleted entries are acknowledged here (no guards: nothing new was applied).
+    await this.acknowledge(ack, this.guardTtlMs > 0 && !this.acks ? candidates : []);
   }
 
   /** The identities among `candidates` that some consumer already applied (their Redis guard exists). */
