@@ -141,4 +141,14 @@ describe('parseClientMessage', () => {
     late.registerToken(EXAMPLE_TOKEN_DEFINITION);
     expect(parseClientMessage(JSON.stringify({ tokenAddress: address }), late).kind).toBe('subscribe');
   });
+
+  it('parses "closedOnly" (a boolean, null meaning absent) and refuses it together with "flat"', () => {
+    const base = { tokenAddress: token.tokenAddress, timeframe: 60 };
+    expect(parse({ ...base, closedOnly: true })).toMatchObject({ kind: 'subscribe', closedOnly: true });
+    expect(parse({ ...base, closedOnly: false })).not.toHaveProperty('closedOnly');
+    expect(parse({ ...base, closedOnly: null })).not.toHaveProperty('closedOnly');
+    expect(parse({ ...base, closedOnly: true, since: 1_746_026_160_000 })).toMatchObject({ closedOnly: true, since: 1_746_026_160_000 });
+    expect(errorCode(parse({ ...base, closedOnly: 1 }))).toBe('INVALID_PAYLOAD');
+    expect(errorCode(parse({ ...base, closedOnly: true, flat: true }))).toBe('INVALID_PAYLOAD');
+  });
 });

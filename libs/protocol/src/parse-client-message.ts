@@ -15,6 +15,8 @@ export type ClientMessage =
       readonly since?: number;
       /** Extension: quiet buckets get a flat final (previous close, zero volume), so the stream has no holes. */
       readonly flat?: boolean;
+      /** Extension: only final candles (`candle.closed`), each exactly once, in order. */
+      readonly closedOnly?: boolean;
     }
   | { readonly kind: 'unsubscribe'; readonly id?: RequestId; readonly token: TokenInstrument; readonly timeframe: Timeframe }
   | { readonly kind: 'ping'; readonly id?: RequestId }
@@ -85,6 +87,12 @@ export function parseClientMessage(text: string, registry: InstrumentRegistry): 
   if (badSince !== undefined) return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidHistory('since', since, badSince) };
   const flat = own(body, 'flat') ?? undefined;
   if (flat !== undefined && typeof flat !== 'boolean') return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidPayload('flat must be true or false') };
+  const closedOnly = own(body, 'closedOnly') ?? undefined;
+  if (closedOnly !== undefined && typeof closedOnly !== 'boolean')
+    return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidPayload('closedOnly must be true or false') };
+  // Not yet served together (each keeps its own delivery path); refused rather than half-honoured.
+  if (closedOnly === true && flat === true)
+    return { kind: 'invalid', ...echo, error: chartLiveErrors.invalidPayload('closedOnly and flat cannot be combined in one subscription') };
   return {
     kind: 'subscribe',
     ...echo,
@@ -93,6 +101,7 @@ export function parseClientMessage(text: string, registry: InstrumentRegistry): 
     ...(history === undefined ? {} : { history: history as number }),
     ...(since === undefined ? {} : { since: since as number }),
     ...(flat === true ? { flat: true } : {}),
+    ...(closedOnly === true ? { closedOnly: true } : {}),
   };
 }
 

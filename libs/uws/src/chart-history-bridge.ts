@@ -16,6 +16,8 @@ export interface ChartHistoryBridgeHost {
   corked(work: () => void): void;
   /** With `"flat": true`: fills quiet buckets in what the bridge sends; the stream takes it over at goLive. */
   readonly flat?: FlatFiller;
+  /** With `"closedOnly": true`: only finals go out; the stream takes the member over at goLive. */
+  readonly closedOnly?: boolean;
   /** The seam is settled: deliver the stream's live envelopes the usual way (the topic) from now on. */
   goLive(bridge: ChartHistoryBridge): void;
 }
@@ -85,6 +87,7 @@ export class ChartHistoryBridge {
       }
       case 'live': {
         const { candle, closed } = output.item.payload;
+        if (this.host.closedOnly === true && !closed) return true;
         if (this.host.flat !== undefined && !this.host.flat.before(candle.time)) return false;
         if (!this.host.sendChart(this.host.encode(output.item))) return false;
         this.host.flat?.sent(candle, closed);

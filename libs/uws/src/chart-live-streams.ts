@@ -83,6 +83,7 @@ export class ChartLiveStreams {
     stream.bridged.delete(session);
     stream.members.delete(session);
     stream.flat.delete(session);
+    stream.closedOnly.delete(session);
     stream.awaitingSnapshot.delete(session);
     if (stream.members.size > 0) return;
     stream.detach();
@@ -134,12 +135,22 @@ export class ChartLiveStreams {
     // Members joining their history get the envelope through their bridge (which corks its own sends).
     if (bridged !== undefined) for (const bridge of [...bridged.values()]) bridge.push(candle);
     if (stream.flat.size > 0) this.sendFlat(stream, candle, bytes);
+    if (candle.payload.closed && stream.closedOnly.size > 0) this.sendClosedOnly(stream, bytes);
     // On the topic: exactly the live members (slow ones left it, bridged ones have not joined it yet).
     if (wide) recipients = app.numSubscribers(stream.topic);
     if (recipients === 0) return;
     app.publish(stream.topic, bytes, false);
     sender.countSent(recipients, bytes.length, 'chart');
     if (observer !== undefined) observer.onDelivered('chart-live', envelope, recipients, bytes.length);
+  }
+
+  /** `"closedOnly": true` members get each final (the shared bytes); slow ones get it with their catch-up. */
+  private sendClosedOnly(stream: ChartStream<ChartLiveSession>, bytes: Buffer): void {
+    const { sender } = this.deps;
+    for (const session of stream.closedOnly) {
+      if (session.closed || session.slowSince !== undefined) continue;
+      sender.corked(session, () => sender.send(session, bytes, 'chart'));
+    }
   }
 
   /** `"flat": true` members, one by one: the quiet buckets' flat finals first, then the envelope's shared bytes. */

@@ -26,6 +26,8 @@ export interface SubscriptionExtras {
   since?: number;
   /** Flat finals for quiet buckets (FlatFiller); the mode of the first subscription to a stream stays. */
   flat?: boolean;
+  /** Only final candles, each once, in order (never the late joiner's open candle). */
+  closedOnly?: boolean;
 }
 
 /**
@@ -65,6 +67,12 @@ export class ChartLiveSubscriptions {
       request.flat === true ? new FlatFiller(timeframe, (candle) => sender.send(session, encodeFlatChartEvent(token, timeframe, candle), 'chart')) : undefined;
     if (wantsHistory && history !== undefined) {
       this.openHistory(history, session, stream, request, id, flat);
+      return;
+    }
+    if (request.closedOnly === true) {
+      // Off the topic: the stream sends it each final (ChartLiveStreams); nothing until the next one.
+      stream.closedOnly.add(session);
+      if (session.slowSince !== undefined) session.cursors.set(streamId, stream.position());
       return;
     }
     // A flat member is served through its filler instead of the topic (see ChartLiveStreams).
@@ -116,6 +124,7 @@ export class ChartLiveSubscriptions {
     const { sender, streams } = this.deps;
     const bridge = new ChartHistoryBridge(history, stream.token, stream.timeframe, request, id, {
       flat,
+      closedOnly: request.closedOnly,
       sendChart: (data) => sender.send(session, data, 'chart'),
       sendError: (error, requestId) => sender.sendError(session, error, requestId),
       encode: (envelope) => streams.encode(stream, envelope),
@@ -125,7 +134,8 @@ export class ChartLiveSubscriptions {
         stream.bridged.delete(session);
         if (session.closed || session.subscriptions.get(stream.stream) !== stream) return;
         // A slow session joins with the others when it drains; its catch-up starts from here.
-        if (flat !== undefined) stream.flat.set(session, flat);
+        if (request.closedOnly === true) stream.closedOnly.add(session);
+        else if (flat !== undefined) stream.flat.set(session, flat);
         else if (session.slowSince === undefined) session.ws?.subscribe(stream.topic);
         if (session.slowSince !== undefined) session.cursors.set(stream.stream, stream.position());
       },

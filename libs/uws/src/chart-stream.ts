@@ -37,6 +37,8 @@ export class ChartStream<Member = unknown> {
   readonly bridged = new Map<Member, { push(envelope: CandleEnvelope): void; noLiveState(): void; cancel(): void }>();
   /** Members with `"flat": true`, off the topic: each live envelope goes out through their FlatFiller. */
   readonly flat = new Map<Member, FlatFiller>();
+  /** Members with `"closedOnly": true`, off the topic: each live final is sent to them one by one (once per bucket). */
+  readonly closedOnly = new Set<Member>();
   /** Detaches the hub listener; set once the listener is attached. */
   detach: () => void = () => undefined;
   private readonly finals: CandleEnvelope[] = [];

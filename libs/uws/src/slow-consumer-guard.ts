@@ -126,13 +126,15 @@ export class SlowConsumerGuard {
       const flat = stream.flat.get(session);
       // Finals that may be lost are a hole, not a quiet market: no flat candles across it.
       if (hubSince === undefined && !stream.coversFinalsAfter(cursor)) flat?.forget();
+      const closedOnly = stream.closedOnly.has(session);
       for (const envelope of catchUp.envelopes) {
+        if (closedOnly && !envelope.payload.closed) continue;
         if (flat !== undefined && !flat.before(envelope.payload.candle.time)) return;
         if (!sender.send(session, this.deps.encode(stream, envelope), 'chart')) return;
         flat?.sent(envelope.payload.candle, envelope.payload.closed);
       }
       // A flat member stays off the topic: the stream delivers to it through its filler.
-      if (flat === undefined) session.ws?.subscribe(stream.topic);
+      if (flat === undefined && !closedOnly) session.ws?.subscribe(stream.topic);
     }
     session.cursors.clear();
     session.slowSince = undefined;
