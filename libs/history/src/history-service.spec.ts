@@ -343,10 +343,9 @@ describe('HistoryService', () => {
   });
 
   it('under load, with a store lagging at random, every client sees each final exactly once, in order', async () => {
-    const linked = false;
     const store = new LaggingStore();
     store.automaticLagMs = 8;
-    const producer = new Producer(store, linked ? { lastFinal: null } : undefined);
+    const producer = new Producer(store);
     const history = service(store, { seamTimeoutMs: 10_000 });
     const clients: Subscriber[] = [];
     let bucket = 0;
@@ -361,7 +360,7 @@ describe('HistoryService', () => {
         const previous = clients.at(-1);
         const lastFinal = previous?.finals().at(-1);
         const request = lastFinal !== undefined && step % 20 === 5 ? { since: at(lastFinal) } : { history: 1 + (step % 40) };
-        clients.push(new Subscriber(history, producer, request, linked));
+        clients.push(new Subscriber(history, producer, request));
       }
       await delay(step % 4 === 0 ? 1 : 0);
     }
