@@ -97,7 +97,7 @@ export class Gateway {
       const metrics = new GatewayMetrics({ roles: [...config.roles], onError: (error) => log(`metrics: ${error.message}`) });
       const history = await createHistoryInfrastructure(config, log, (latencyMs) => metrics.observer.observeJobLatency(latencyMs));
       closers.push(() => history.close());
-      const ingest = await createIngestInfrastructure(config, registry, clock, log);
+      const ingest = await createIngestInfrastructure(config, registry, clock, log, infrastructure.ownership?.stateStore);
       return new Gateway(config, registry, infrastructure, history, ingest, metrics, clock, { ...overrides, log });
     } catch (error) {
       for (const close of closers.reverse()) await close();

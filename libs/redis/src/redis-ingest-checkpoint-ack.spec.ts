@@ -164,6 +164,30 @@ describe('ingest entries acknowledged by the checkpoint that holds them', () => 
     expect(finals(restored)).toEqual(reference(trades));
   });
 
+  it('a hung Redis (SIGSTOP) while trades flow: reading pauses, and after SIGCONT every trade is saved once', async () => {
+    const prefix = uniquePrefix('ack-sigstop');
+    const node = await owner(prefix, 'engine-a');
+    const trades = ingestTestTrades(40, NOW);
+    await xaddTrades(admin, prefix, trades.slice(0, 20));
+    await eventually(async () => node.applied.length === 20 && (await pending(prefix)) === 0, { what: 'the first trades saved', timeoutMs: 10_000 });
+    const pid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // The feed cannot read from a hung server either: it reports stale, and the ledger keeps it paused until a save succeeds.
+      await eventually(() => node.progress.failed > 1 && node.feed.state() === 'stale', { what: 'checkpoints failing and the feed stale', timeoutMs: 15_000 });
+      expect(node.applied.length).toBe(20);
+      expect(node.store.acks.accepting()).toBe(false);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await xaddTrades(admin, prefix, trades.slice(20));
+    await eventually(async () => node.applied.length === 40 && (await pending(prefix)) === 0, { what: 'catching up after SIGCONT', timeoutMs: 15_000 });
+    expect(finals(node.engine)).toEqual(reference(trades));
+    const restored = newEngine();
+    restored.candles.restore((await node.store.load()).candles);
+    expect(finals(restored)).toEqual(reference(trades));
+  });
+
   it('leaves unsaved trades unacknowledged; the next owner takes them over at once and applies each once', async () => {
     const prefix = uniquePrefix('ack-takeover');
     const first = await owner(prefix, 'engine-a');
