@@ -1,7 +1,7 @@
 import type { Envelope } from '@mdg/bus';
-import type { CandleUpdate, TokenInstrument } from '@mdg/model';
-import { ChartLiveHarness, type CandleSpec } from './testing/chart-live-harness';
-import { memoryHistoryBackend, type HistoryBackend } from './testing/history-backend';
+import type { CandleUpdate } from '@mdg/model';
+import type { CandleSpec } from './testing/chart-live-harness';
+import { useStoredTokenStream } from './testing/stored-token-stream';
 import type { TestClient } from './testing/test-client';
 
 /** [time, closed] of every candle a client got, history ones included, in arrival order. */
@@ -14,33 +14,9 @@ function candlesOf(client: TestClient): [number, boolean][] {
 }
 
 describe('chart-live "closedOnly": true', () => {
-  let harness: ChartLiveHarness;
-  let backend: HistoryBackend;
-  let token: TokenInstrument;
-
-  beforeEach(async () => {
-    backend = memoryHistoryBackend();
-    harness = await ChartLiveHarness.start({ history: backend.history });
-    token = harness.token(0);
-  });
-
-  afterEach(async () => {
-    await harness.close();
-    await backend.close();
-  });
-
-  function publish(spec: CandleSpec): Envelope<CandleUpdate> {
-    const envelope = harness.publish(token, 1, spec);
-    backend.queue.enqueue([envelope.payload]);
-    return envelope;
-  }
-
-  async function subscribed(subscription: Record<string, unknown>): Promise<TestClient> {
-    const client = await harness.connectReady(await harness.createKey('free', `user-${Math.random()}`));
-    client.send({ tokenAddress: token.tokenAddress, timeframe: 1, ...subscription });
-    expect((await client.nextJson()).type).toBe('subscriptionConfirmed');
-    return client;
-  }
+  const stream = useStoredTokenStream();
+  const publish = (spec: CandleSpec): Envelope<CandleUpdate> => stream().publish(spec);
+  const subscribed = (subscription: Record<string, unknown>): Promise<TestClient> => stream().subscribed(subscription);
 
   it('sends only finals, each once and in order, never the late joiner candle; a base subscriber sees everything', async () => {
     const first = publish({ bucket: 0 });
@@ -83,6 +59,7 @@ describe('chart-live "closedOnly": true', () => {
   });
 
   it('refuses a non-boolean closedOnly, and closedOnly with flat', async () => {
+    const { harness, token } = stream();
     const client = await harness.connectReady(await harness.createKey('free', 'refused'));
     client.send({ tokenAddress: token.tokenAddress, timeframe: 1, closedOnly: 'yes' });
     expect(await client.nextJson()).toMatchObject({ type: 'error', code: 'INVALID_PAYLOAD' });

@@ -1,7 +1,7 @@
 import type { Envelope } from '@mdg/bus';
-import type { CandleUpdate, TokenInstrument } from '@mdg/model';
-import { ChartLiveHarness, type CandleSpec } from './testing/chart-live-harness';
-import { memoryHistoryBackend, type HistoryBackend } from './testing/history-backend';
+import type { CandleUpdate } from '@mdg/model';
+import type { CandleSpec } from './testing/chart-live-harness';
+import { useStoredTokenStream } from './testing/stored-token-stream';
 import type { TestClient } from './testing/test-client';
 
 interface Chart {
@@ -46,33 +46,9 @@ function expectOrderedWithoutHoles(candles: readonly Chart[], tfMs: number): voi
 }
 
 describe('chart-live "flat": true', () => {
-  let harness: ChartLiveHarness;
-  let backend: HistoryBackend;
-  let token: TokenInstrument;
-
-  beforeEach(async () => {
-    backend = memoryHistoryBackend();
-    harness = await ChartLiveHarness.start({ history: backend.history });
-    token = harness.token(0);
-  });
-
-  afterEach(async () => {
-    await harness.close();
-    await backend.close();
-  });
-
-  function publish(spec: CandleSpec): Envelope<CandleUpdate> {
-    const envelope = harness.publish(token, 1, spec);
-    backend.queue.enqueue([envelope.payload]);
-    return envelope;
-  }
-
-  async function subscribed(subscription: Record<string, unknown>): Promise<TestClient> {
-    const client = await harness.connectReady(await harness.createKey('free', `user-${Math.random()}`));
-    client.send({ tokenAddress: token.tokenAddress, timeframe: 1, ...subscription });
-    expect((await client.nextJson()).type).toBe('subscriptionConfirmed');
-    return client;
-  }
+  const stream = useStoredTokenStream();
+  const publish = (spec: CandleSpec): Envelope<CandleUpdate> => stream().publish(spec);
+  const subscribed = (subscription: Record<string, unknown>): Promise<TestClient> => stream().subscribed(subscription);
 
   it('gives a flat subscriber a final for every quiet bucket, in order, while a base one sees the stream unchanged', async () => {
     const first = publish({ bucket: 0, closed: true, close: 5 });
