@@ -172,7 +172,17 @@ export class EngineNode {
       if (accepted) return true;
       // Refused can mean Redis forgot the lease (restarted empty): a renew takes it back when no
       // other engine took it since, and this engine, which holds the state, carries on.
-      if (retry && (await this.deps.ownership?.lease.renew().catch(() => false))) {
+      const renewed = retry
+        ? await this.deps.ownership?.lease.renew().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
+        : false;
+      if (renewed instanceof Error) {
+        // The lease connection is not back yet (each Redis client reconnects on its own): no
+        // verdict, so no going silent; the ownership loop decides when its lease is lost.
+        this.needFullCheckpoint = true;
+        this.deps.log(`engine checkpoint refused and the lease could not be checked, will retry in full: ${renewed.message}`);
+        return true;
+      }
+      if (renewed === true) {
         this.deps.log(`engine ${this.deps.config.nodeId}: lease gone from Redis, taken back with epoch ${epoch}`);
         this.needFullCheckpoint = true;
         return this.checkpoint(engine, epoch, store, false);
