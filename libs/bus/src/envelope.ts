@@ -33,10 +33,13 @@ let monotonicMinusPerformance = 0;
  */
 function calibrate(): number {
   let best = { width: Number.POSITIVE_INFINITY, offset: 0 };
-  let previousWall = Date.now();
+  // `before` is read before the wall clock, also here: read after it, a tick between the two
+  // reads would fall outside the first window, pinning the offset up to a preemption off.
   let previousBefore = performance.now();
-  // At most CALIBRATION_TICKS milliseconds, once.
-  for (let ticks = 0; ticks < CALIBRATION_TICKS;) {
+  let previousWall = Date.now();
+  // At least MIN_CALIBRATION_TICKS ticks; more while none was pinned down tightly (a busy
+  // machine preempts reads), up to MAX_CALIBRATION_TICKS milliseconds, once per process.
+  for (let ticks = 0; ticks < MIN_CALIBRATION_TICKS || (best.width > TIGHT_TICK_WINDOW_MS && ticks < MAX_CALIBRATION_TICKS);) {
     const before = performance.now();
     const wall = Date.now();
     const after = performance.now();
@@ -59,7 +62,10 @@ function calibrate(): number {
   return wallMinusPerformance;
 }
 
-const CALIBRATION_TICKS = 4;
+const MIN_CALIBRATION_TICKS = 4;
+const MAX_CALIBRATION_TICKS = 50;
+/** A tick window this narrow pins the offset to a few µs; wider ones come from preempted reads. */
+const TIGHT_TICK_WINDOW_MS = 0.02;
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes of one machine. */
 export function preciseNow(): number {
