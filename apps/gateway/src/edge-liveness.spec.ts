@@ -13,11 +13,11 @@ describe('edge liveness over Redis', () => {
   const processes: GatewayProcess[] = [];
   const sockets: Socket[] = [];
 
-  async function edge(name: string): Promise<GatewayProcess> {
+  async function edge(name: string, roles = 'edge'): Promise<GatewayProcess> {
     const gateway = await GatewayProcess.spawn(name, {
       REDIS_URL: redis.url,
       MDG_REDIS_PREFIX: prefix,
-      MDG_ROLES: 'edge',
+      MDG_ROLES: roles,
       MDG_CONNECTION_LEASE_TTL_MS: '3000',
     });
     processes.push(gateway);
@@ -79,28 +79,32 @@ describe('edge liveness over Redis', () => {
     expect(admittedAfter).toBeLessThan(5000);
   }, 60_000);
 
-  it('/readyz answers 503 within 3 s of a hung Redis (SIGSTOP), and 200 again after SIGCONT', async () => {
-    const gateway = await edge('edge-a');
-    const readyz = async (): Promise<{ status: number; reasons: string[] }> => {
-      const response = await fetch(`${gateway.url}/readyz`);
-      return { status: response.status, reasons: ((await response.json()) as { reasons: string[] }).reasons };
-    };
-    await eventually(async () => (await readyz()).status === 200, { what: 'the edge ready', timeoutMs: 10_000, intervalMs: 50 });
-    process.kill(redisPid, 'SIGSTOP');
-    redisStopped = true;
-    const stoppedAt = Date.now();
-    const notReady = await eventually(
-      async () => {
-        const answer = await readyz();
-        return answer.status === 503 ? answer : undefined;
-      },
-      { what: '503 from /readyz', timeoutMs: 3000, intervalMs: 50 },
-    );
-    const noticedAfter = Date.now() - stoppedAt;
-    process.stdout.write(`hung Redis reported by /readyz after ${noticedAfter} ms: ${notReady.reasons.join('; ')}\n`);
-    expect(noticedAfter).toBeLessThan(3000);
-    expect(notReady.reasons.some((reason) => reason.startsWith('redis not answering'))).toBe(true);
-    resumeRedis();
-    await eventually(async () => (await readyz()).status === 200, { what: '200 again after SIGCONT', timeoutMs: 5000, intervalMs: 50 });
-  }, 60_000);
+  it.each(['edge', 'engine'])(
+    '/readyz of an %s process answers 503 within 3 s of a hung Redis (SIGSTOP), and 200 again after SIGCONT',
+    async (roles) => {
+      const gateway = await edge(`${roles}-a`, roles);
+      const readyz = async (): Promise<{ status: number; reasons: string[] }> => {
+        const response = await fetch(`${gateway.url}/readyz`);
+        return { status: response.status, reasons: ((await response.json()) as { reasons: string[] }).reasons };
+      };
+      await eventually(async () => (await readyz()).status === 200, { what: `the ${roles} ready`, timeoutMs: 10_000, intervalMs: 50 });
+      process.kill(redisPid, 'SIGSTOP');
+      redisStopped = true;
+      const stoppedAt = Date.now();
+      const notReady = await eventually(
+        async () => {
+          const answer = await readyz();
+          return answer.status === 503 ? answer : undefined;
+        },
+        { what: '503 from /readyz', timeoutMs: 3000, intervalMs: 50 },
+      );
+      const noticedAfter = Date.now() - stoppedAt;
+      process.stdout.write(`hung Redis reported by /readyz after ${noticedAfter} ms: ${notReady.reasons.join('; ')}\n`);
+      expect(noticedAfter).toBeLessThan(3000);
+      expect(notReady.reasons.some((reason) => reason.startsWith('redis not answering'))).toBe(true);
+      resumeRedis();
+      await eventually(async () => (await readyz()).status === 200, { what: '200 again after SIGCONT', timeoutMs: 5000, intervalMs: 50 });
+    },
+    60_000,
+  );
 });

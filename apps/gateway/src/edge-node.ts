@@ -19,8 +19,6 @@ export interface EdgeNodeDeps {
   clock: Clock;
   /** Metrics hooks (tick-to-wire latency, bus lag). */
   observer?: DeliveryObserver & HubObserver;
-  /** Whether Redis answers PINGs in time (Redis mode): a hung Redis keeps the bus "connected" while nothing moves. */
-  redisHealth?: { check(): { ok: boolean; reason?: string } };
   /** Answers chart-live `history` / `since`; without it those subscriptions are refused. */
   history?: HistoryService;
   log(line: string): void;
@@ -62,8 +60,6 @@ export class EdgeNode {
 
   readiness(): HealthReport {
     const reasons = this.deps.bus.state() === 'connected' ? [] : ['bus disconnected'];
-    const redis = this.deps.redisHealth?.check();
-    if (redis && !redis.ok) reasons.push(redis.reason ?? 'redis not answering');
     return {
       ok: reasons.length === 0,
       reasons,

@@ -74,7 +74,6 @@ export class Gateway {
         bus,
         keyStore,
         connections,
-        redisHealth: infrastructure.redisHealth,
         clock,
         observer: this.metrics.observer,
         history: historyInfrastructure.history,
@@ -147,6 +146,10 @@ export class Gateway {
   readiness(): HealthReport {
     const parts = [this.engine?.readiness(), this.edge?.readiness()].filter((part): part is HealthReport => part !== undefined);
     const reasons = [...new Set(parts.flatMap((part) => part.reasons))];
+    // Every role of a Redis-mode process depends on Redis answering (a hung one keeps its
+    // connections open): engines and workers report it as edges do.
+    const redis = this.infrastructure.redisHealth?.check();
+    if (redis && !redis.ok) reasons.push(redis.reason ?? 'redis not answering');
     if (this.listenSocket === undefined) reasons.push('not listening');
     const details: Record<string, unknown> = { roles: [...this.config.roles] };
     for (const part of parts) Object.assign(details, part.details);
