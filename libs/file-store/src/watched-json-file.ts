@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -66,8 +66,10 @@ type ReadOutcome<Row> = { kind: 'table'; table: Map<string, Row> } | { kind: 'mi
  * - Writes: re-read the file under a lock file (`<path>.lock`), apply the change, write a temp
  *   file (fsynced, exact mode) and rename it over the original, so readers never see half a file
  *   and concurrent writers never lose each other's changes.
- * - External changes: the file is stat-polled (fs.watchFile; fs.watch misses rename-replace)
- *   and reloaded into the owner.
+ * - External changes: the file is stat-polled (fs.watch misses rename-replace) against the
+ *   stat taken before the last read, and reloaded into the owner when it differs. Not
+ *   fs.watchFile: its baseline is its own first, asynchronous stat, so a change landing between
+ *   open()'s read and that stat was never seen (a flaky spec showed it on a loaded machine).
  * - A corrupt, unreadable or vanished file on reload keeps the last good state and is
  *   reported through the owner; a write refuses to overwrite a corrupt file.
  */
@@ -78,11 +80,11 @@ export class WatchedJsonFile<Row, E extends Error> {
   private readonly staleLockMs: number;
   private readonly pollIntervalMs: number;
   private readonly owner: WatchedJsonFileOwner<Row, E>;
-  private watching = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  /** The file's stat signature taken just before the last read: a poll that sees another one reloads. */
+  private lastSeen: string | undefined;
   private tail: Promise<void> = Promise.resolve();
-  private readonly onStat = (): void => {
-    void this.reload();
-  };
 
   /** @throws the owner's error `invalid-argument` when pollIntervalMs is out of range. */
   constructor(private readonly options: WatchedJsonFileOptions<Row, E>) {
@@ -102,6 +104,7 @@ export class WatchedJsonFile<Row, E extends Error> {
    * @throws the owner's error (`corrupt` from the parser, or `io`) when the file exists but cannot be used.
    */
   async open(): Promise<void> {
+    this.lastSeen = await this.statSignature();
     const outcome = await this.readTable();
     if (outcome.kind === 'table') this.owner.adopt(outcome.table);
     if (this.options.watch ?? true) this.startWatching();
@@ -134,8 +137,8 @@ export class WatchedJsonFile<Row, E extends Error> {
 
   /** Stops polling and waits for the reload or write in progress. Call after the owner is marked closed. */
   async close(): Promise<void> {
-    if (this.watching) unwatchFile(this.path, this.onStat);
-    this.watching = false;
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
     await this.tail;
   }
 
@@ -161,9 +164,33 @@ export class WatchedJsonFile<Row, E extends Error> {
   }
 
   private startWatching(): void {
-    // persistent: false: a store alone never keeps the process alive.
-    watchFile(this.path, { interval: this.pollIntervalMs, persistent: false }, this.onStat);
-    this.watching = true;
+    this.pollTimer = setInterval(() => void this.poll(), this.pollIntervalMs);
+    // A store alone never keeps the process alive.
+    this.pollTimer.unref();
+  }
+
+  /** One poll: reload when the file's stat differs from the one taken before the last read. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.pollTimer === undefined) return;
+    this.polling = true;
+    try {
+      const signature = await this.statSignature();
+      if (signature === this.lastSeen || this.pollTimer === undefined) return;
+      this.lastSeen = signature;
+      await this.reload();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Identity, size and times of the file ('missing' when it is not there): any write or rename-replace changes it. */
+  private async statSignature(): Promise<string> {
+    try {
+      const stats = await stat(this.path, { bigint: true });
+      return `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+    } catch (error) {
+      return `unreadable:${errorCode(error) ?? 'unknown'}`;
+    }
   }
 
   /** Runs `task` after every earlier reload/transaction of this instance. */
