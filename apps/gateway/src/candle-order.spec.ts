@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import { loadGatewayConfig } from '@mdg/config';
 import { eventually, frameText } from '@mdg/testing';
 import { Gateway } from './gateway';
+import { embeddedTestConfig } from './testing/embedded-test-config';
 
 const MINT = 'J686bwJb99zXYUBZ8vcEE4u8QaAMHykChngPWrkR587n';
 const GRACE_MS = 2_000;
@@ -62,16 +62,7 @@ describe('candle order end to end (embedded gateway, trades pushed out of order 
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mdg-order-'));
-    const config = loadGatewayConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MDG_KEYS_FILE: path.join(dir, 'keys.json'),
-      MDG_TOKENS_FILE: path.join(dir, 'tokens.json'),
-      MDG_FEED: 'ingest',
-      MDG_AUTO_TRACK_TOKENS: 'true',
-      MDG_CANDLE_GRACE_INGEST_MS: String(GRACE_MS),
-      MDG_DEMO_KEYS: 'false',
-    });
+    const config = embeddedTestConfig(dir, { MDG_FEED: 'ingest', MDG_AUTO_TRACK_TOKENS: 'true', MDG_CANDLE_GRACE_INGEST_MS: String(GRACE_MS) });
     gateway = await Gateway.create(config, { log: () => undefined });
     base = `http://127.0.0.1:${await gateway.start()}`;
   });

@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { WRAPPED_SOL_MINT } from '@mdg/model';
-import { loadGatewayConfig } from '@mdg/config';
 import { eventually, frameText } from '@mdg/testing';
 import { Gateway } from './gateway';
+import { embeddedTestConfig } from './testing/embedded-test-config';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../..');
@@ -20,14 +20,7 @@ describe('on-chain token trades in: tokens registered by the CLI, trades pushed 
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mdg-ingest-'));
-    const config = loadGatewayConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MDG_KEYS_FILE: path.join(dir, 'keys.json'),
-      MDG_TOKENS_FILE: path.join(dir, 'tokens.json'),
-      MDG_FEED: 'ingest',
-      MDG_DEMO_KEYS: 'false',
-    });
+    const config = embeddedTestConfig(dir, { MDG_FEED: 'ingest' });
     gateway = await Gateway.create(config, { log: () => undefined });
     base = `http://127.0.0.1:${await gateway.start()}`;
   });

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import { loadGatewayConfig } from '@mdg/config';
 import { SIMULATED_TOKENS } from '@mdg/feeds';
 import { RedisKeyStore } from '@mdg/redis';
 import { eventually, frameText, startRedisServer, uniquePrefix, type RedisServerHandle } from '@mdg/testing';
 import { Gateway } from './gateway';
 import { GatewayProcess } from './testing/gateway-process';
+import { embeddedTestConfig } from './testing/embedded-test-config';
 
 const TOKEN = SIMULATED_TOKENS[0]!.tokenAddress;
 
@@ -71,14 +71,7 @@ describe('resume with since: the history event itself says whether the gap is co
 
   it('embedded: after a restart the answer is complete:false at once, with no error later; without one it is complete', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mdg-resume-'));
-    const config = loadGatewayConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MDG_KEYS_FILE: path.join(dir, 'keys.json'),
-      MDG_TOKENS_FILE: path.join(dir, 'tokens.json'),
-      MDG_DEMO_KEYS: 'false',
-      MDG_SIM_RATE: '800',
-    });
+    const config = embeddedTestConfig(dir, { MDG_SIM_RATE: '800' });
     let gateway = await Gateway.create(config, { log: () => undefined });
     try {
       const apiKey = (await gateway.keyStore.create({ userId: 'bot', plan: 'pro' })).apiKey;
